@@ -1,0 +1,71 @@
+"""Serializer bases: camelCase names on the wire, snake_case in Python, tenant-safe relations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+class CamelModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose field names are camelCase (``deleted_at`` -> ``deletedAt``,
+    FK ``offer`` -> ``offerId``, M2M ``channels`` -> ``channelIds``).
+
+    Related-object choices are limited to the request's tenant, so another tenant's id is
+    "does not exist". Uniqueness is left to the database so a duplicate is a 409, not a 400.
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        tenant = getattr(self.context.get("request"), "tenant", None)
+        renamed: dict[str, serializers.Field] = {}
+        for name, field in fields.items():
+            wire = name
+            if name not in self._declared_fields:
+                if isinstance(field, serializers.PrimaryKeyRelatedField):
+                    wire = camel(name) + "Id"
+                elif isinstance(field, serializers.ManyRelatedField):
+                    wire = camel(name[:-1] if name.endswith("s") else name) + "Ids"
+                else:
+                    wire = camel(name)
+            if wire != name and field.source is None:
+                field.source = name
+            self._scope_to_tenant(field, tenant)
+            field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
+            renamed[wire] = field
+        return renamed
+
+    @staticmethod
+    def _scope_to_tenant(field: serializers.Field, tenant: Any) -> None:
+        relation = getattr(field, "child_relation", field)
+        queryset = getattr(relation, "queryset", None)
+        if queryset is None or tenant is None:
+            return
+        if any(f.name == "tenant" for f in queryset.model._meta.fields):
+            relation.queryset = queryset.filter(tenant=tenant)
+
+    def get_validators(self) -> list[Any]:
+        return []
+
+
+class EntitySerializer(CamelModelSerializer):
+    """Base for ConfigEntity models: the bookkeeping fields are always present and read-only."""
+
+    tenantId = serializers.CharField(source="tenant_id", read_only=True)  # noqa: N815
+    version = serializers.IntegerField(read_only=True)
+    deletedAt = serializers.DateTimeField(source="deleted_at", read_only=True, allow_null=True)  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
+    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)  # noqa: N815
+
+    BOOKKEEPING = ("id", "tenantId", "version", "deletedAt", "createdAt", "updatedAt")
+
+
+class SuccessSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    id = serializers.CharField()

@@ -1,0 +1,40 @@
+"""Per-request context: a request id (``X-Request-Id`` echoed or generated) and, for logged-in
+browser users, the audit actor. API requests set the actor after DRF authentication
+(see ``core.api.views.TenantAPIView``)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from core.audit import clear_audit_context, set_audit_context
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def request_id_for(request: HttpRequest) -> str:
+    incoming = request.headers.get("X-Request-Id", "")
+    return incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.request_id = request_id_for(request)  # type: ignore[attr-defined]
+        user = getattr(request, "user", None)
+        context_set = False
+        if user is not None and user.is_authenticated and request.method not in ("GET", "HEAD"):
+            set_audit_context(f"user:{user.get_username()}", request.request_id)  # type: ignore[attr-defined]
+            context_set = True
+        try:
+            response = self.get_response(request)
+        finally:
+            if context_set or getattr(request, "_audit_context_set", False):
+                clear_audit_context()
+        response["X-Request-Id"] = request.request_id  # type: ignore[attr-defined]
+        return response
