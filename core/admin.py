@@ -44,7 +44,17 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ["role", "tenant", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "tenant__name"]
     readonly_fields = ["id", "prefix", "last_used_at", "revoked_at", "created_by", "created_at"]
-    fields = ["id", "tenant", "name", "role", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    fields = [
+        "id",
+        "tenant",
+        "name",
+        "role",
+        "prefix",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     autocomplete_fields = ["tenant"]
     actions = [revoke_keys]
 
@@ -56,7 +66,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        key, raw = api_key_create(tenant=obj.tenant, name=obj.name, role=obj.role, created_by=request.user)
+        key, raw = api_key_create(
+            tenant=obj.tenant, name=obj.name, role=obj.role, created_by=request.user
+        )
         obj.pk = key.pk
         messages.warning(request, f"Copy the new key now, it is shown only once: {raw}")
 
@@ -66,7 +78,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "tenant_id", "entity_type", "entity_id", "action", "entity_version", "actor"]
+    list_display = [
+        "created_at",
+        "tenant_id",
+        "entity_type",
+        "entity_id",
+        "action",
+        "entity_version",
+        "actor",
+    ]
     list_filter = ["action", "entity_type"]
     search_fields = ["entity_id", "actor", "request_id"]
     readonly_fields = [f.name for f in AuditLog._meta.fields]

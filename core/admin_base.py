@@ -35,16 +35,18 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def visible_to(qs: QuerySet, user: Any) -> QuerySet:
+    """Superusers see every tenant; other staff only the tenants they are members of."""
+    if user.is_superuser:
+        return qs
+    return qs.filter(tenant_id__in=Membership.objects.filter(user=user).values("tenant_id"))
+
+
 class TenantScopedAdmin(admin.ModelAdmin):
     """Limits rows to the staff user's tenants."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        qs = super().get_queryset(request)
-        user = request.user
-        if user.is_superuser:  # type: ignore[union-attr]
-            return qs
-        tenant_ids = Membership.objects.filter(user=user).values("tenant_id")  # type: ignore[misc]
-        return qs.filter(tenant_id__in=tenant_ids)
+        return visible_to(super().get_queryset(request), request.user)
 
 
 @admin.action(description="Soft-delete selected")
@@ -75,18 +77,15 @@ class EntityAdmin(TenantScopedAdmin):
 
     change_form_template = "admin/core/entity_change_form.html"
     actions = [soft_delete_selected, restore_selected]
-    readonly_fields: Any = ("id", "version", "created_at", "updated_at", "deleted_at")
-    list_filter: Any = (DeletedFilter,)
+    readonly_fields = ("id", "version", "created_at", "updated_at", "deleted_at")
+    list_filter = (DeletedFilter,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        qs = self.model.all_objects.get_queryset()  # type: ignore[attr-defined]
+        qs = self.model.all_objects.get_queryset()
         ordering = self.get_ordering(request)
         if ordering:
             qs = qs.order_by(*ordering)
-        user = request.user
-        if user.is_superuser:  # type: ignore[union-attr]
-            return qs
-        return qs.filter(tenant_id__in=Membership.objects.filter(user=user).values("tenant_id"))  # type: ignore[misc]
+        return visible_to(qs, request.user)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -102,11 +101,15 @@ class EntityAdmin(TenantScopedAdmin):
     is_deleted.boolean = True  # type: ignore[attr-defined]
     is_deleted.short_description = "deleted"  # type: ignore[attr-defined]
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
         extra_context = extra_context or {}
         entity_type = getattr(self.model, "entity_type", None)
         extra_context["audit_history"] = (
-            AuditLog.objects.filter(entity_type=entity_type, entity_id=object_id).order_by("-id")[:50]
+            AuditLog.objects.filter(entity_type=entity_type, entity_id=object_id).order_by("-id")[
+                :50
+            ]
             if entity_type
             else []
         )

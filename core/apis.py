@@ -27,7 +27,9 @@ from core.serializers import (
 from core.services import api_key_create, api_key_revoke, entity_restore, membership_set
 
 ADMIN_ONLY = dict.fromkeys(["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"], Role.ADMIN)
-SUCCESS = inline_serializer("Success", {"success": serializers.BooleanField(), "id": serializers.CharField()})
+SUCCESS = inline_serializer(
+    "Success", {"success": serializers.BooleanField(), "id": serializers.CharField()}
+)
 
 
 class CurrentTenantView(TenantAPIView, GenericAPIView):
@@ -35,12 +37,13 @@ class CurrentTenantView(TenantAPIView, GenericAPIView):
 
     @extend_schema(
         responses=inline_serializer(
-            "CurrentTenant", {"tenant": TenantSerializer(), "role": serializers.ChoiceField(Role.choices)}
+            "CurrentTenant",
+            {"tenant": TenantSerializer(), "role": serializers.ChoiceField(Role.choices)},
         ),
         summary="The tenant this request acts on, and the caller's role in it",
     )
     def get(self, request: Request) -> Response:
-        return Response({"tenant": TenantSerializer(request.tenant).data, "role": str(request.role)})  # type: ignore[attr-defined]
+        return Response({"tenant": TenantSerializer(self.tenant).data, "role": str(self.role)})
 
 
 class RestoreView(TenantAPIView, GenericAPIView):
@@ -49,7 +52,9 @@ class RestoreView(TenantAPIView, GenericAPIView):
     @extend_schema(
         request=None,
         parameters=[
-            OpenApiParameter("entityType", str, required=True, description="e.g. creative, offer, campaign"),
+            OpenApiParameter(
+                "entityType", str, required=True, description="e.g. creative, offer, campaign"
+            ),
             OpenApiParameter("id", str, required=True),
         ],
         responses=inline_serializer(
@@ -69,12 +74,25 @@ class RestoreView(TenantAPIView, GenericAPIView):
     def post(self, request: Request) -> Response:
         entity_type = request.query_params.get("entityType", "").strip()
         entity_id = request.query_params.get("id", "").strip()
-        missing = {k: ["This query parameter is required."] for k, v in (("entityType", entity_type), ("id", entity_id)) if not v}
+        missing = {
+            k: ["This query parameter is required."]
+            for k, v in (("entityType", entity_type), ("id", entity_id))
+            if not v
+        }
         if missing:
             raise InvalidInput("entityType and id are required", details=missing)
-        instance = soft_deletable_for(tenant=request.tenant, entity_type=entity_type, entity_id=entity_id)  # type: ignore[attr-defined]
+        instance = soft_deletable_for(
+            tenant=self.tenant, entity_type=entity_type, entity_id=entity_id
+        )
         entity_restore(instance=instance)
-        return Response({"success": True, "entityType": entity_type, "id": instance.pk, "version": getattr(instance, "version", None)})
+        return Response(
+            {
+                "success": True,
+                "entityType": entity_type,
+                "id": instance.pk,
+                "version": getattr(instance, "version", None),
+            }
+        )
 
 
 @extend_schema(
@@ -92,7 +110,7 @@ class AuditLogViewSet(TenantAPIView, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> Any:
         params = self.request.query_params
         return audit_log_list(
-            tenant=self.request.tenant,  # type: ignore[attr-defined]
+            tenant=self.tenant,
             entity_type=params.get("entityType") or None,
             entity_id=params.get("entityId") or None,
         )
@@ -112,14 +130,14 @@ class ApiKeyViewSet(
     serializer_class = ApiKeySerializer
 
     def get_queryset(self) -> Any:
-        return ApiKey.objects.filter(tenant=self.request.tenant)  # type: ignore[attr-defined]
+        return ApiKey.objects.filter(tenant=self.tenant)
 
     @extend_schema(request=ApiKeySerializer, responses={201: ApiKeyCreatedSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ApiKeySerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         key, raw = api_key_create(
-            tenant=request.tenant,  # type: ignore[attr-defined]
+            tenant=self.tenant,
             name=serializer.validated_data["name"],
             role=serializer.validated_data["role"],
             created_by=request.user,
@@ -148,17 +166,19 @@ class MembershipViewSet(TenantAPIView, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> Any:
-        return Membership.objects.select_related("user").filter(tenant=self.request.tenant)  # type: ignore[attr-defined]
+        return Membership.objects.select_related("user").filter(tenant=self.tenant)
 
     @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = MembershipCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["username"]
-        if Membership.objects.filter(tenant=request.tenant, user=user).exists():  # type: ignore[attr-defined]
+        if Membership.objects.filter(tenant=self.tenant, user=user).exists():
             raise Conflict(f"'{user.username}' is already a member; change the role with PUT.")
         with integrity_errors_as_api_errors():
-            membership = membership_set(tenant=request.tenant, user=user, role=serializer.validated_data["role"])  # type: ignore[attr-defined]
+            membership = membership_set(
+                tenant=self.tenant, user=user, role=serializer.validated_data["role"]
+            )
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -182,6 +202,8 @@ class MembershipViewSet(TenantAPIView, viewsets.ModelViewSet):
 
     @staticmethod
     def _ensure_another_admin(membership: Membership) -> None:
-        others = Membership.objects.filter(tenant=membership.tenant, role=Role.ADMIN).exclude(pk=membership.pk)
+        others = Membership.objects.filter(tenant=membership.tenant, role=Role.ADMIN).exclude(
+            pk=membership.pk
+        )
         if not others.exists():
             raise Conflict("A tenant must keep at least one admin.")

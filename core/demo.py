@@ -20,7 +20,10 @@ DEMO_USERS = (("admin", Role.ADMIN), ("editor", Role.EDITOR), ("viewer", Role.VI
 def seed(tenant: Tenant, log: Callable[[str], Any]) -> None:
     for username, role in DEMO_USERS:
         user = user_with_membership(
-            tenant=tenant, username=username, role=role, password=DEMO_PASSWORD,
+            tenant=tenant,
+            username=username,
+            role=role,
+            password=DEMO_PASSWORD,
             email=f"{username}@demo.nudge.local",
         )
         if role == Role.ADMIN and not user.is_superuser:

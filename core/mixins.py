@@ -98,8 +98,9 @@ def live_unique(*fields: str, name: str) -> models.UniqueConstraint:
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """A JSON-ready dict of the instance's concrete columns (for previews and tests)."""
-    from django.core.serializers.json import DjangoJSONEncoder
     import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
 
     data = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))

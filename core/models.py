@@ -99,7 +99,9 @@ class AuditLog(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["tenant_id", "entity_type", "entity_id", "-id"], name="audit_entity_idx"),
+            models.Index(
+                fields=["tenant_id", "entity_type", "entity_id", "-id"], name="audit_entity_idx"
+            ),
             models.Index(fields=["tenant_id", "-id"], name="audit_tenant_idx"),
         ]
 
@@ -110,5 +112,8 @@ class AuditLog(models.Model):
     def changed_fields(self) -> list[str]:
         before, after = self.before or {}, self.after or {}
         ignored = {"updated_at", "version"}
-        return sorted(k for k in before.keys() | after.keys() if k not in ignored and before.get(k) != after.get(k))
-
+        return sorted(
+            k
+            for k in before.keys() | after.keys()
+            if k not in ignored and before.get(k) != after.get(k)
+        )

@@ -16,7 +16,7 @@ def soft_deletable_models() -> dict[str, Any]:
     from core.mixins import SoftDeleteModel
 
     return {
-        m.entity_type: m
+        m.entity_type: m  # type: ignore[attr-defined]
         for m in apps.get_models()
         if issubclass(m, SoftDeleteModel) and getattr(m, "entity_type", None)
     }

@@ -30,8 +30,17 @@ class AuditLogSerializer(CamelModelSerializer):
     class Meta:
         model = AuditLog
         fields = [
-            "id", "tenant_id", "entity_type", "entity_id", "action", "entity_version",
-            "before", "after", "actor", "request_id", "created_at",
+            "id",
+            "tenant_id",
+            "entity_type",
+            "entity_id",
+            "action",
+            "entity_version",
+            "before",
+            "after",
+            "actor",
+            "request_id",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -48,13 +57,24 @@ class ApiKeySerializer(CamelModelSerializer):
 
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "role", "prefix", "active", "created_at", "last_used_at", "revoked_at"]
+        fields = [
+            "id",
+            "name",
+            "role",
+            "prefix",
+            "active",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
         read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
         extra_kwargs = {"name": {"max_length": 255}}
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
-    key = serializers.CharField(read_only=True, help_text="The secret. Shown only in this response.")
+    key = serializers.CharField(
+        read_only=True, help_text="The secret. Shown only in this response."
+    )
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]

@@ -57,7 +57,7 @@ def model_update(*, instance: M, fields: list[str], data: dict[str, Any]) -> tup
 
 
 def _set_deleted_at(instance: SoftDeleteModel, value: Any) -> None:
-    type(instance).all_objects.filter(pk=instance.pk).update(deleted_at=value)  # type: ignore[attr-defined]
+    type(instance).all_objects.filter(pk=instance.pk).update(deleted_at=value)
     instance.deleted_at = value
     refresh_version(instance)
 

@@ -40,7 +40,9 @@ def resolve_tenant_access(
 
     memberships = Membership.objects.select_related("tenant").filter(user=user)
     if header_ref:
-        membership = memberships.filter(Q(tenant_id=header_ref) | Q(tenant__slug=header_ref)).first()
+        membership = memberships.filter(
+            Q(tenant_id=header_ref) | Q(tenant__slug=header_ref)
+        ).first()
         if membership is None:
             raise PermissionDenied(
                 f"You are not a member of tenant '{header_ref}' (or it does not exist).",
@@ -65,7 +67,7 @@ def resolve_tenant_access(
 def user_tenants(user: Any) -> list[TenantAccess]:
     return [
         TenantAccess(m.tenant, Role(m.role))
-        for m in Membership.objects.select_related("tenant").filter(user=user).order_by("tenant__name")
+        for m in Membership.objects.select_related("tenant")
+        .filter(user=user)
+        .order_by("tenant__name")
     ]
-
-

@@ -9,6 +9,6 @@ if os.environ.get("DATABASE_URL"):
     sys.exit(0)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from config.embedded import embedded_database_url  # noqa: E402
+from config.embedded import embedded_database_url
 
 print(embedded_database_url(Path(__file__).resolve().parent.parent))

@@ -28,11 +28,12 @@ def _celery_eager() -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _no_throttle_cache_leak(settings: Any) -> Any:
+def _fast_and_isolated(settings: Any) -> None:
+    """Cheap password hashing, and no rate-limit counters carried between tests."""
     from django.core.cache import cache
 
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
-    yield
 
 
 @dataclass
@@ -70,12 +71,17 @@ PERSONA_ROLES = {
 
 @pytest.fixture
 def personas(db: Any) -> Personas:
-    tenants = {"a": tenant_create(name="Tenant A", slug="tenant-a"), "b": tenant_create(name="Tenant B", slug="tenant-b")}
+    tenants = {
+        "a": tenant_create(name="Tenant A", slug="tenant-a"),
+        "b": tenant_create(name="Tenant B", slug="tenant-b"),
+    }
     users: dict[str, Any] = {}
     keys: dict[str, str] = {}
     for persona, (tenant_key, role) in PERSONA_ROLES.items():
         tenant = tenants[tenant_key]
-        users[persona] = user_with_membership(tenant=tenant, username=persona, role=role, password=PASSWORD)
+        users[persona] = user_with_membership(
+            tenant=tenant, username=persona, role=role, password=PASSWORD
+        )
         _, keys[persona] = api_key_create(tenant=tenant, name=f"{persona} key", role=role)
     return Personas(tenant_a=tenants["a"], tenant_b=tenants["b"], keys=keys, **users)
 

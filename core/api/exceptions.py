@@ -62,8 +62,9 @@ def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
     if isinstance(exc, NudgeError):
         return Response(envelope(exc.status, exc.message, exc.details, exc.code), status=exc.status)
     if isinstance(exc, DjangoValidationError):
-        details = exc.message_dict if hasattr(exc, "error_dict") else {"nonFieldErrors": exc.messages}
-        exc = exceptions.ValidationError(details)
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"nonFieldErrors": exc.messages}
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -73,14 +74,16 @@ def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
     if response is None:
         return None
     data = response.data
+    details: Any
     if isinstance(exc, exceptions.ValidationError):
         details = data if isinstance(data, dict) else {"nonFieldErrors": data}
         message = "Validation failed: " + (_first_message(details) or "invalid input")
     else:
         details = {}
         message = str(data.get("detail", "")) if isinstance(data, dict) else str(data)
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            details = {"retryAfterSeconds": int(exc.wait) + 1}
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            details = {"retryAfterSeconds": int(wait) + 1}
     response.data = envelope(response.status_code, message or "Error", details)
     return response
 
@@ -98,7 +101,7 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
         return _api_json(request, status.HTTP_404_NOT_FOUND, "Not found.")
     from django.views.defaults import page_not_found
 
-    return page_not_found(request, exception)  # type: ignore[arg-type]
+    return page_not_found(request, exception)
 
 
 def handler500(request: HttpRequest) -> Any:

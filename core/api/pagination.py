@@ -50,7 +50,9 @@ class OffsetPagination(BasePagination):
     default_limit = 50
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
-        self.limit = parse_int_param(request, "limit", self.default_limit, minimum=1, maximum=MAX_LIMIT)
+        self.limit = parse_int_param(
+            request, "limit", self.default_limit, minimum=1, maximum=MAX_LIMIT
+        )
         self.offset = parse_int_param(request, "offset", 0, minimum=0)
         self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
         return list(queryset[self.offset : self.offset + self.limit])
@@ -125,13 +127,17 @@ class KeysetCursorPagination(BasePagination):
     default_limit = 25
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
-        self.limit = parse_int_param(request, "limit", self.default_limit, minimum=1, maximum=MAX_LIMIT)
+        self.limit = parse_int_param(
+            request, "limit", self.default_limit, minimum=1, maximum=MAX_LIMIT
+        )
         self.total = queryset.count()
         cursor = request.query_params.get("cursor")
         page_qs = queryset.order_by("-created_at", "-pk")
         if cursor:
             created_at, pk = _decode_cursor(cursor)
-            page_qs = page_qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+            page_qs = page_qs.filter(
+                Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+            )
         rows = list(page_qs[: self.limit + 1])
         self.has_more = len(rows) > self.limit
         rows = rows[: self.limit]

@@ -32,7 +32,9 @@ DESCRIPTIONS = {
 }
 
 
-def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+def add_error_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["ErrorEnvelope"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
@@ -49,6 +51,10 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 statuses.append("404")
             for code in statuses:
                 operation["responses"].setdefault(
-                    code, {"description": DESCRIPTIONS[code], "content": {"application/json": {"schema": ref}}}
+                    code,
+                    {
+                        "description": DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": ref}},
+                    },
                 )
     return result

@@ -43,7 +43,7 @@ class CamelModelSerializer(serializers.ModelSerializer):
 
     @staticmethod
     def _scope_to_tenant(field: serializers.Field, tenant: Any) -> None:
-        relation = getattr(field, "child_relation", field)
+        relation: Any = getattr(field, "child_relation", field)
         queryset = getattr(relation, "queryset", None)
         if queryset is None or tenant is None:
             return
@@ -57,11 +57,11 @@ class CamelModelSerializer(serializers.ModelSerializer):
 class EntitySerializer(CamelModelSerializer):
     """Base for ConfigEntity models: the bookkeeping fields are always present and read-only."""
 
-    tenantId = serializers.CharField(source="tenant_id", read_only=True)  # noqa: N815
+    tenantId = serializers.CharField(source="tenant_id", read_only=True)
     version = serializers.IntegerField(read_only=True)
-    deletedAt = serializers.DateTimeField(source="deleted_at", read_only=True, allow_null=True)  # noqa: N815
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
-    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)  # noqa: N815
+    deletedAt = serializers.DateTimeField(source="deleted_at", read_only=True, allow_null=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
 
     BOOKKEEPING = ("id", "tenantId", "version", "deletedAt", "createdAt", "updatedAt")
 

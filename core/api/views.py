@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from core.audit import set_audit_context
 from core.errors import Conflict, InvalidInput
 from core.mixins import SoftDeleteModel
+from core.models import Tenant
 from core.roles import Role
 from core.services import entity_soft_delete, refresh_version
 from core.tenancy import SESSION_TENANT_KEY, resolve_tenant_access
@@ -45,7 +46,8 @@ def enforce_json_body(request: Request, allowed: tuple[str, ...] = ("application
     media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
     if has_body and media_type not in allowed:
         raise exceptions.UnsupportedMediaType(
-            media_type or "(none)", detail=f"Content-Type must be application/json, got '{media_type or 'none'}'."
+            media_type or "(none)",
+            detail=f"Content-Type must be application/json, got '{media_type or 'none'}'.",
         )
 
 
@@ -58,8 +60,13 @@ def integrity_errors_as_api_errors() -> Iterator[None]:
     except IntegrityError as exc:
         sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
         if sqlstate == UNIQUE_VIOLATION:
-            raise Conflict("An object with the same unique value (e.g. name) already exists.") from exc
-        raise InvalidInput("The request violates a data constraint.", details={"database": str(exc).splitlines()[0]}) from exc
+            raise Conflict(
+                "An object with the same unique value (e.g. name) already exists."
+            ) from exc
+        raise InvalidInput(
+            "The request violates a data constraint.",
+            details={"database": str(exc).splitlines()[0]},
+        ) from exc
 
 
 class TenantAPIView:
@@ -69,6 +76,15 @@ class TenantAPIView:
     role_by_method: ClassVar[dict[str, Role]] = DEFAULT_ROLE_BY_METHOD
     role_by_action: ClassVar[dict[str, Role]] = {}
     accepted_media_types: ClassVar[tuple[str, ...]] = ("application/json",)
+
+    @property
+    def tenant(self) -> Tenant:
+        """The tenant this request acts on (set during authentication)."""
+        return self.request.tenant  # type: ignore[attr-defined]
+
+    @property
+    def role(self) -> Role:
+        return self.request.role  # type: ignore[attr-defined]
 
     def required_role(self, request: Request) -> Role:
         action = getattr(self, "action", None)
@@ -92,8 +108,10 @@ class TenantAPIView:
         request.tenant = access.tenant  # type: ignore[attr-defined]
         request.role = access.role  # type: ignore[attr-defined]
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            set_audit_context(user.get_username() if request.auth else f"user:{user.get_username()}",
-                              getattr(request._request, "request_id", None))
+            set_audit_context(
+                user.get_username() if request.auth else f"user:{user.get_username()}",
+                getattr(request._request, "request_id", None),
+            )
             request._request._audit_context_set = True  # type: ignore[attr-defined]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -116,14 +134,14 @@ class TenantModelViewSet(TenantAPIView, viewsets.ModelViewSet):
             self.request.query_params.get("includeDeleted")
         ):
             manager = self.model.all_objects
-        return manager.filter(tenant=self.request.tenant)  # type: ignore[attr-defined]
+        return manager.filter(tenant=self.tenant)
 
     def get_queryset(self) -> QuerySet:
         return self.base_queryset()
 
     def perform_create(self, serializer: Any) -> None:
         with integrity_errors_as_api_errors():
-            serializer.save(tenant=self.request.tenant)  # type: ignore[attr-defined]
+            serializer.save(tenant=self.tenant)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         kwargs["partial"] = True
