@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "catalog",
     "audience",
     "creatives",
+    "decisioning",
+    "campaigns",
 ]
 
 MIDDLEWARE = [

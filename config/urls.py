@@ -12,6 +12,8 @@ api_v1 = [
     path("", include("catalog.urls")),
     path("", include("audience.urls")),
     path("", include("creatives.urls")),
+    path("", include("decisioning.urls")),
+    path("", include("campaigns.urls")),
 ]
 
 urlpatterns = [
