@@ -91,6 +91,8 @@ else:
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if env.str("NUDGE_DB_NAME", default=""):  # e.g. a test worker process pointed at the test database
+    DATABASES["default"]["NAME"] = env.str("NUDGE_DB_NAME")
 if "NUDGE_TEST_DB_NAME" in env.ENVIRON:
     DATABASES["default"]["TEST"] = {"NAME": env.str("NUDGE_TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/system_deps.sh
 export DATABASE_URL="${DATABASE_URL:-$(.venv/bin/python scripts/db_url.py)}"
 export DJANGO_SETTINGS_MODULE=config.settings
 

@@ -1,0 +1,105 @@
+"""Output files: CSV or JSON with exactly the configured columns, in order, streamed row by row.
+
+CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+tab or carriage return) are prefixed with a single quote (OWASP's advice for CSV injection).
+Numbers are written as numbers, so a negative score is not mangled.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+AVAILABLE_COLUMNS = (
+    "customer_id",
+    "offer_name",
+    "offer_id",
+    "channel",
+    "creative",
+    "score",
+    "rank",
+    "category",
+    "priority",
+    "personalization",
+)
+DEFAULT_COLUMNS = ("customer_id", "offer_name", "channel", "score", "creative")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return "" if value is None else value
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    path: Path
+    rows: int
+    size: int
+    sha256: str
+
+
+class _HashingWriter(io.RawIOBase):
+    def __init__(self, target: BinaryIO) -> None:
+        self.target = target
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.target.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def write_rows(
+    path: Path, rows: Iterable[Mapping[str, Any]], *, columns: tuple[str, ...] | list[str], fmt: str
+) -> WrittenFile:
+    """Write ``rows`` (mappings with at least ``columns``) atomically to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    count = 0
+    with open(tmp, "wb") as raw:
+        hashing = _HashingWriter(raw)
+        buffered = io.BufferedWriter(hashing, buffer_size=1 << 20)
+        text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
+        if fmt == "csv":
+            writer = csv.writer(text, lineterminator="\n")
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow([escape_cell(_cell(row.get(c))) for c in columns])
+                count += 1
+        elif fmt == "json":
+            text.write("[")
+            for row in rows:
+                text.write(",\n" if count else "\n")
+                text.write(json.dumps({c: row.get(c) for c in columns}, separators=(",", ":")))
+                count += 1
+            text.write("\n]\n" if count else "]\n")
+        else:
+            raise ValueError(f"unknown format {fmt!r}")
+        text.flush()
+        text.detach()
+        buffered.flush()
+        size, sha = hashing.size, hashing.digest.hexdigest()
+    os.replace(tmp, path)
+    return WrittenFile(path=path, rows=count, size=size, sha256=sha)
