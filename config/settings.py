@@ -177,6 +177,12 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Runs --------------------------------------------------------------------------------
+NUDGE_RUN_FILES_DIR = env.path("NUDGE_RUN_FILES_DIR", default=DATA_DIR / "run-files")
+NUDGE_S3_ENDPOINT_URL = env.str("NUDGE_S3_ENDPOINT_URL", default="")
+NUDGE_RUN_CHUNK_SIZE = env.int("NUDGE_RUN_CHUNK_SIZE", default=50_000)
+NUDGE_RUN_LEASE_SECONDS = env.int("NUDGE_RUN_LEASE_SECONDS", default=300)
+
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
