@@ -83,10 +83,10 @@ def write_rows(
         buffered = io.BufferedWriter(hashing, buffer_size=1 << 20)
         text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
         if fmt == "csv":
-            writer = csv.writer(text, lineterminator="\n")
+            writer = csv.writer(text, lineterminator="\r\n")  # RFC 4180
             writer.writerow(columns)
             for row in rows:
-                writer.writerow([escape_cell(_cell(row.get(c))) for c in columns])
+                writer.writerow([_cell(escape_cell(row.get(c))) for c in columns])
                 count += 1
         elif fmt == "json":
             text.write("[")

@@ -22,12 +22,16 @@ def run_file_path(*, tenant_id: str, run_id: str, fmt: str) -> Path:
     return Path(settings.NUDGE_RUN_FILES_DIR) / tenant_id / f"{run_id}.{fmt}"
 
 
-def s3_target(template: str, *, campaign_id: str, run_id: str, run_date: datetime, fmt: str) -> tuple[str, str]:
+def s3_target(
+    template: str, *, campaign_id: str, run_id: str, run_date: datetime, fmt: str
+) -> tuple[str, str]:
     """Expand ``s3://bucket/prefix/{campaign_id}/{run_date}/`` into (bucket, key).
 
     A template ending in ``/`` is a folder: the file is named ``<run_id>.<fmt>`` inside it.
     """
-    expanded = template.format(campaign_id=campaign_id, run_id=run_id, run_date=run_date.strftime("%Y-%m-%d"))
+    expanded = template.format(
+        campaign_id=campaign_id, run_id=run_id, run_date=run_date.strftime("%Y-%m-%d")
+    )
     parsed = urlparse(expanded)
     if parsed.scheme != "s3" or not parsed.netloc:
         raise UploadError(f"not an s3:// path: {expanded}")
@@ -39,6 +43,7 @@ def s3_target(template: str, *, campaign_id: str, run_id: str, run_date: datetim
 
 def upload_file(path: Path, *, bucket: str, key: str) -> str:
     import boto3
+    from boto3.exceptions import S3UploadFailedError
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -49,6 +54,6 @@ def upload_file(path: Path, *, bucket: str, key: str) -> str:
     )
     try:
         client.upload_file(str(path), bucket, key)
-    except (BotoCoreError, ClientError) as exc:
+    except (BotoCoreError, ClientError, S3UploadFailedError) as exc:
         raise UploadError(f"S3 upload to s3://{bucket}/{key} failed: {exc}") from exc
     return f"s3://{bucket}/{key}"
