@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "creatives",
     "decisioning",
     "campaigns",
+    "ui",
 ]
 
 MIDDLEWARE = [
