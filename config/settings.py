@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "creatives",
     "decisioning",
     "campaigns",
+    "runs",
     "ui",
 ]
 
@@ -206,7 +207,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "runs-reap": {"task": "runs.reap", "schedule": env.float("NUDGE_REAP_EVERY_SECONDS", default=30.0)},
+}
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {

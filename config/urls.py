@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("creatives.urls")),
     path("", include("decisioning.urls")),
     path("", include("campaigns.urls")),
+    path("", include("runs.urls")),
 ]
 
 urlpatterns = [

@@ -116,6 +116,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|", 1)
+        if not pk or "\x00" in pk or len(pk) > 64:
+            raise ValueError(pk)
         return datetime.fromisoformat(stamp), pk
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("Invalid cursor", details={"cursor": ["Invalid cursor."]}) from None

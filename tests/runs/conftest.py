@@ -32,3 +32,10 @@ def s3(s3_server: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     settings.NUDGE_S3_ENDPOINT_URL = s3_server
     return boto3.client("s3", endpoint_url=s3_server)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any) -> Any:
+    """``with committed(): ...`` runs what the block enqueued after commit (tasks are eager),
+    as production does when the request's transaction commits."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -1,0 +1,369 @@
+"""The run lifecycle: create -> start (snapshot + chunk plan) -> chunks (parallel) -> finalize.
+
+Every step is idempotent and claimed with a conditional UPDATE or a row lock, so a retried
+task, a redelivered message, a killed worker or two workers racing never double a result:
+
+- ``run_start`` only moves a ``pending`` run to ``running``;
+- a chunk writes its candidates and marks itself done in one transaction under a row lock,
+  replacing whatever an earlier attempt wrote;
+- ``run_finalize`` is claimed with a lease, and rewrites the results and the file whole.
+
+Work that dies silently (kill -9) is found by ``runs_reap`` through expired leases.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.errors import Conflict, InvalidInput, NotFound
+from runs.models import DeadLetter, Run, RunCandidate, RunChunk
+from runs.planning import plan_chunks, view_exists
+
+log = logging.getLogger(__name__)
+
+MAX_CHUNK_ATTEMPTS = 3
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.NUDGE_RUN_LEASE_SECONDS)
+
+
+def _enqueue(task_name: str, *args: Any) -> None:
+    from runs import tasks
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.delay(*args))
+
+
+# --- create ------------------------------------------------------------------------------
+
+
+def run_create(
+    *, campaign: Any, trigger: str = Run.Trigger.MANUAL, requested_by: str = "", slot_at: Any = None
+) -> Run:
+    """A pending run for ``campaign``; its start task is enqueued after commit."""
+    if getattr(campaign, "deleted_at", None) is not None:
+        raise Conflict("A deleted campaign cannot run.")
+    if getattr(campaign, "status", None) == "archived":
+        raise Conflict("An archived campaign cannot run.")
+    run = Run.objects.create(
+        tenant_id=campaign.tenant_id,
+        campaign=campaign,
+        trigger=trigger,
+        requested_by=requested_by,
+        slot_at=slot_at,
+    )
+    _enqueue("run_start_task", run.pk)
+    return run
+
+
+def run_execute_inline(*, run: Run, decision_flow_id: str, segment_view_name: str) -> Run:
+    """The spec's inline executor: run ``run`` against an explicit flow and segment view."""
+    if run.status != Run.Status.PENDING:
+        raise Conflict(f"Run {run.pk} is {run.status}; only a pending run can be executed.")
+    if not view_exists(segment_view_name):
+        raise InvalidInput(
+            f"Segment view '{segment_view_name}' does not exist",
+            details={"segmentViewName": ["No such view."]},
+        )
+    Run.objects.filter(pk=run.pk).update(
+        decision_flow_id=decision_flow_id,
+        segment_view_name=segment_view_name,
+        trigger=Run.Trigger.INLINE,
+    )
+    _enqueue("run_start_task", run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def run_cancel(*, run: Run) -> Run:
+    updated = Run.objects.filter(
+        pk=run.pk, status__in=[Run.Status.PENDING, Run.Status.RUNNING]
+    ).update(
+        status=Run.Status.CANCELLED, completed_at=timezone.now(), error="Cancelled by request."
+    )
+    run.refresh_from_db()
+    if not updated:
+        raise Conflict(f"Run {run.pk} is already {run.status}.")
+    return run
+
+
+# --- start -------------------------------------------------------------------------------
+
+
+def run_start(*, run_id: str) -> None:
+    """Claim a pending run, freeze what it executes and fan out its chunks."""
+    from runs.evaluation import build_snapshot
+
+    now = timezone.now()
+    claimed = Run.objects.filter(pk=run_id, status=Run.Status.PENDING).update(
+        status=Run.Status.RUNNING, started_at=now, finalize_claimed_at=None
+    )
+    if not claimed:
+        return
+    run = Run.objects.select_related("campaign").get(pk=run_id)
+    try:
+        snapshot = build_snapshot(run)
+        chunk_size = int(snapshot.get("chunkSize") or settings.NUDGE_RUN_CHUNK_SIZE)
+        plans = plan_chunks(snapshot["segmentViewName"], chunk_size)
+    except Exception as exc:
+        log.exception("run %s could not start", run_id)
+        run_fail(run_id=run_id, error=f"Could not start: {exc}")
+        return
+    with transaction.atomic():
+        RunChunk.objects.filter(run_id=run_id).delete()
+        lease_until = now + _lease()
+        RunChunk.objects.bulk_create(
+            [
+                RunChunk(
+                    run_id=run_id,
+                    index=p.index,
+                    first_id=p.first_id,
+                    last_id=p.last_id,
+                    size=p.size,
+                    lease_expires_at=lease_until,
+                )
+                for p in plans
+            ]
+        )
+        Run.objects.filter(pk=run_id).update(
+            snapshot=snapshot,
+            decision_flow_id=snapshot.get("decisionFlowId", ""),
+            flow_version=snapshot.get("flowVersion"),
+            segment_view_name=snapshot["segmentViewName"],
+            chunk_size=chunk_size,
+            chunk_count=len(plans),
+            chunks_done=0,
+            processed=0,
+            total_customers=sum(p.size for p in plans),
+        )
+        if not plans:
+            _enqueue("run_finalize_task", run_id)
+        for plan in plans:
+            _enqueue("run_chunk_task", run_id, plan.index)
+
+
+# --- chunks ------------------------------------------------------------------------------
+
+
+def _copy_candidates(run_id: str, chunk_index: int, rows: list[tuple]) -> None:
+    columns = (
+        "run_id",
+        "chunk_index",
+        "customer_id",
+        "rank",
+        "offer_id",
+        "channel_id",
+        "creative_id",
+        "score",
+    )
+    table = RunCandidate._meta.db_table
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row((run_id, chunk_index, *row))
+
+
+def run_chunk_process(*, run_id: str, chunk_index: int) -> str:
+    """Evaluate one chunk and store its candidates. Returns what happened (for logs/tests)."""
+    from runs.evaluation import evaluate_chunk
+
+    run = Run.objects.filter(pk=run_id).only("status", "snapshot", "started_at").first()
+    if run is None or run.status != Run.Status.RUNNING:
+        return "skipped: run not running"
+    chunk = RunChunk.objects.filter(run_id=run_id, index=chunk_index).first()
+    if chunk is None or chunk.status == RunChunk.Status.DONE:
+        return "skipped: already done"
+    RunChunk.objects.filter(
+        pk=chunk.pk, status__in=[RunChunk.Status.PENDING, RunChunk.Status.RUNNING]
+    ).update(
+        status=RunChunk.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        lease_expires_at=timezone.now() + _lease(),
+    )
+    started = time.perf_counter()
+    rows, processed = evaluate_chunk(run, chunk)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    with transaction.atomic():
+        locked = RunChunk.objects.select_for_update().get(pk=chunk.pk)
+        if locked.status == RunChunk.Status.DONE:
+            return "skipped: finished by another worker"
+        RunCandidate.objects.filter(run_id=run_id, chunk_index=chunk_index).delete()
+        _copy_candidates(run_id, chunk_index, rows)
+        RunChunk.objects.filter(pk=chunk.pk).update(
+            status=RunChunk.Status.DONE,
+            processed=processed,
+            latency_ms_total=elapsed_ms,
+            finished_at=timezone.now(),
+            error="",
+        )
+        Run.objects.filter(pk=run_id).update(
+            chunks_done=F("chunks_done") + 1, processed=F("processed") + processed
+        )
+        done, count = Run.objects.filter(pk=run_id).values_list("chunks_done", "chunk_count").get()
+        if done >= count:
+            _enqueue("run_finalize_task", run_id)
+    return "done"
+
+
+def run_chunk_failed(*, run_id: str, chunk_index: int, error: str, final: bool) -> None:
+    """Record a chunk failure; after the last retry it goes to the dead-letter queue and the
+    run fails."""
+    RunChunk.objects.filter(run_id=run_id, index=chunk_index).exclude(
+        status=RunChunk.Status.DONE
+    ).update(
+        status=RunChunk.Status.FAILED if final else RunChunk.Status.PENDING, error=error[:5000]
+    )
+    if not final:
+        return
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        return
+    dead_letter_record(run=run, kind=DeadLetter.Kind.CHUNK, reference=str(chunk_index), error=error)
+    run_fail(run_id=run_id, error=f"Chunk {chunk_index} failed after retries: {error}")
+
+
+def run_fail(*, run_id: str, error: str) -> None:
+    Run.objects.filter(pk=run_id, status__in=[Run.Status.PENDING, Run.Status.RUNNING]).update(
+        status=Run.Status.FAILED, completed_at=timezone.now(), error=error[:10000]
+    )
+
+
+# --- finalize ----------------------------------------------------------------------------
+
+
+def run_finalize(*, run_id: str) -> str:
+    """Allocate caps in segment order, store results, write (and upload) the file, finish."""
+    from runs.finalize import finalize_run
+
+    now = timezone.now()
+    claimed = (
+        Run.objects.filter(pk=run_id, status=Run.Status.RUNNING, chunks_done__gte=F("chunk_count"))
+        .filter(Q(finalize_claimed_at__isnull=True) | Q(finalize_claimed_at__lt=now - _lease()))
+        .update(finalize_claimed_at=now)
+    )
+    if not claimed:
+        return "skipped: not claimable"
+    try:
+        finalize_run(Run.objects.select_related("campaign").get(pk=run_id))
+    except Exception as exc:
+        log.exception("run %s could not finalize", run_id)
+        run = Run.objects.get(pk=run_id)
+        dead_letter_record(
+            run=run, kind=DeadLetter.Kind.FINALIZE, reference="finalize", error=str(exc)
+        )
+        run_fail(run_id=run_id, error=f"Finalize failed: {exc}")
+        raise
+    return "done"
+
+
+# --- reaper ------------------------------------------------------------------------------
+
+
+def runs_reap() -> dict[str, int]:
+    """Find work whose worker died and hand it out again. Safe to run anywhere, any time."""
+    now = timezone.now()
+    lease = _lease()
+    stale_pending = list(
+        Run.objects.filter(status=Run.Status.PENDING, created_at__lt=now - lease).values_list(
+            "pk", flat=True
+        )[:100]
+    )
+    for run_id in stale_pending:
+        _delay("run_start_task", run_id)
+    with transaction.atomic():
+        expired = list(
+            RunChunk.objects.select_for_update(skip_locked=True)
+            .filter(
+                run__status=Run.Status.RUNNING,
+                status__in=[RunChunk.Status.PENDING, RunChunk.Status.RUNNING],
+                lease_expires_at__lt=now,
+            )
+            .values_list("pk", "run_id", "index", "attempts")[:1000]
+        )
+        for pk, run_id, index, attempts in expired:
+            if attempts >= MAX_CHUNK_ATTEMPTS + 1:
+                run_chunk_failed(
+                    run_id=run_id, chunk_index=index, error="worker lost too many times", final=True
+                )
+                continue
+            RunChunk.objects.filter(pk=pk).update(
+                status=RunChunk.Status.PENDING, lease_expires_at=now + lease
+            )
+            _enqueue("run_chunk_task", run_id, index)
+    finalizable = list(
+        Run.objects.filter(
+            status=Run.Status.RUNNING, chunks_done__gte=F("chunk_count"), started_at__lt=now - lease
+        )
+        .filter(Q(finalize_claimed_at__isnull=True) | Q(finalize_claimed_at__lt=now - lease))
+        .values_list("pk", flat=True)[:100]
+    )
+    for run_id in finalizable:
+        _delay("run_finalize_task", run_id)
+    return {"pending": len(stale_pending), "chunks": len(expired), "finalize": len(finalizable)}
+
+
+def _delay(task_name: str, *args: Any) -> None:
+    from runs import tasks
+
+    getattr(tasks, task_name).delay(*args)
+
+
+# --- dead letters ------------------------------------------------------------------------
+
+
+def dead_letter_record(*, run: Run, kind: str, reference: str, error: str) -> DeadLetter:
+    letter, created = DeadLetter.objects.get_or_create(
+        run=run,
+        kind=kind,
+        reference=reference,
+        status=DeadLetter.Status.OPEN,
+        defaults={"tenant_id": run.tenant_id, "error": error[:10000], "attempts": 1},
+    )
+    if not created:
+        DeadLetter.objects.filter(pk=letter.pk).update(
+            error=error[:10000], attempts=F("attempts") + 1
+        )
+    return letter
+
+
+def dead_letter_retry(*, letter: DeadLetter) -> DeadLetter:
+    """Put the failed work back: the run resumes where it stopped."""
+    if letter.status != DeadLetter.Status.OPEN:
+        raise Conflict(f"Dead letter {letter.pk} is {letter.status}.")
+    run = letter.run
+    if run is None:
+        raise NotFound("The run of this dead letter no longer exists.")
+    with transaction.atomic():
+        DeadLetter.objects.filter(pk=letter.pk).update(status=DeadLetter.Status.RETRIED)
+        Run.objects.filter(pk=run.pk).update(
+            status=Run.Status.RUNNING, error="", completed_at=None, finalize_claimed_at=None
+        )
+        if letter.kind == DeadLetter.Kind.CHUNK:
+            index = int(letter.reference)
+            RunChunk.objects.filter(run=run, index=index).update(
+                status=RunChunk.Status.PENDING,
+                attempts=0,
+                lease_expires_at=timezone.now() + _lease(),
+            )
+            _enqueue("run_chunk_task", run.pk, index)
+        else:
+            _enqueue("run_finalize_task", run.pk)
+    letter.refresh_from_db()
+    return letter
+
+
+def dead_letter_purge(*, letter: DeadLetter) -> DeadLetter:
+    if letter.status == DeadLetter.Status.PURGED:
+        raise Conflict(f"Dead letter {letter.pk} is already purged.")
+    DeadLetter.objects.filter(pk=letter.pk).update(status=DeadLetter.Status.PURGED)
+    letter.refresh_from_db()
+    return letter
