@@ -1,3 +1,11 @@
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from catalog import apis
+
+router = SimpleRouter(trailing_slash=False)
+router.register("categories", apis.CategoryViewSet, basename="category")
+router.register("offers", apis.OfferViewSet, basename="offer")
+router.register("channels", apis.ChannelViewSet, basename="channel")
+router.register("placements", apis.PlacementViewSet, basename="placement")
+
+urlpatterns = router.urls

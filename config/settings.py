@@ -165,7 +165,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ActiveStatusEnum": "catalog.models.ActiveStatus",
+        "LifecycleStatusEnum": "catalog.models.Offer.Status",
+    },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
             "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
@@ -208,7 +211,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "runs-reap": {"task": "runs.reap", "schedule": env.float("NUDGE_REAP_EVERY_SECONDS", default=30.0)},
+    "runs-reap": {
+        "task": "runs.reap",
+        "schedule": env.float("NUDGE_REAP_EVERY_SECONDS", default=30.0),
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------

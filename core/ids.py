@@ -38,6 +38,9 @@ class PrefixedIdField(models.CharField):
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 
+    def has_default(self) -> bool:
+        return True
+
     def get_default(self) -> str:
         return new_id(self.prefix)
 

@@ -8,6 +8,16 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 
+class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id that never reaches PostgreSQL when it cannot be one (a NUL byte or a
+    kilobyte-long string would fail there): it is simply "does not exist"."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and ("\x00" in data or len(data) > 64):
+            self.fail("does_not_exist", pk_value=data[:64].replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
@@ -20,6 +30,8 @@ class CamelModelSerializer(serializers.ModelSerializer):
     Related-object choices are limited to the request's tenant, so another tenant's id is
     "does not exist". Uniqueness is left to the database so a duplicate is a 409, not a 400.
     """
+
+    serializer_related_field = SafePrimaryKeyRelatedField
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

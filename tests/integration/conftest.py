@@ -145,9 +145,10 @@ class Worker:
 
 def reset_broker_connections(app: Any) -> None:
     """Drop pooled broker connections so the next publish uses the current ``broker_url``."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    from kombu import pools
+
+    pools.reset()  # kombu keeps pools in global registries keyed by connection
+    app._pool = None
     app.amqp._producer_pool = None
 
 
