@@ -39,7 +39,8 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
+    """A value as it goes into a CSV cell: objects as compact JSON, floats rounded to 6."""
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     if isinstance(value, float):
@@ -75,6 +76,20 @@ def write_rows(
     path: Path, rows: Iterable[Mapping[str, Any]], *, columns: tuple[str, ...] | list[str], fmt: str
 ) -> WrittenFile:
     """Write ``rows`` (mappings with at least ``columns``) atomically to ``path``."""
+    if fmt == "csv":
+        cells: Iterable[list[Any]] = (
+            [csv_cell(escape_cell(row.get(c))) for c in columns] for row in rows
+        )
+    else:
+        cells = ([row.get(c) for c in columns] for row in rows)
+    return write_table(path, cells, columns=columns, fmt=fmt)
+
+
+def write_table(
+    path: Path, rows: Iterable[list[Any]], *, columns: tuple[str, ...] | list[str], fmt: str
+) -> WrittenFile:
+    """Write rows of cells already in column order (for CSV: already escaped and formatted)
+    atomically to ``path``. The fast path used by runs."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
     count = 0
@@ -86,13 +101,13 @@ def write_rows(
             writer = csv.writer(text, lineterminator="\r\n")  # RFC 4180
             writer.writerow(columns)
             for row in rows:
-                writer.writerow([_cell(escape_cell(row.get(c))) for c in columns])
+                writer.writerow(row)
                 count += 1
         elif fmt == "json":
             text.write("[")
             for row in rows:
                 text.write(",\n" if count else "\n")
-                text.write(json.dumps({c: row.get(c) for c in columns}, separators=(",", ":")))
+                text.write(json.dumps(dict(zip(columns, row, strict=True)), separators=(",", ":")))
                 count += 1
             text.write("\n]\n" if count else "]\n")
         else:

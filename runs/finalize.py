@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,9 @@ from django.utils import timezone
 from audience.models import Customer
 from creatives.rendering import compile_creative
 from runs.allocation import Allocator, Candidate, Caps
-from runs.files import write_rows
+from runs.files import csv_cell, escape_cell, write_table
 from runs.models import DeadLetter, Run, RunCandidate, RunChunk, RunResult
+from runs.services import relaxed_commit
 from runs.storage import UploadError, run_file_path, s3_target, upload_file
 
 log = logging.getLogger(__name__)
@@ -104,19 +105,58 @@ def finalize_run(run: Run) -> None:
     )
 
 
+RowBuilder = Callable[[str, Candidate, int, Any], list[Any]]
+
+
+def row_builder(columns: list[str], fmt: str, snapshot: dict[str, Any]) -> RowBuilder:
+    """A function turning one allocated candidate into the file row, cells in column order.
+
+    Names are looked up (and, for CSV, escaped against formula injection) once per offer,
+    channel and creative, not once per row."""
+    csv_mode = fmt == "csv"
+    esc: Callable[[Any], Any] = escape_cell if csv_mode else (lambda v: v)
+    offers = snapshot.get("offers") or {}
+    channels = snapshot.get("channels") or {}
+    creatives = snapshot.get("creatives") or {}
+    offer_name = {k: esc(v.get("name", k)) for k, v in offers.items()}
+    category = {k: esc(v.get("categoryName") or "") for k, v in offers.items()}
+    priority = {k: v.get("priority") for k, v in offers.items()}
+    channel_name = {k: esc(v.get("name", k)) for k, v in channels.items()}
+    creative_name = {k: esc(v.get("name", k)) for k, v in creatives.items()}
+
+    def score(c: Candidate) -> Any:
+        return repr(round(c.score, 6)) if csv_mode else round(c.score, 6)
+
+    def personalization(content: Any) -> Any:
+        return csv_cell(content) if csv_mode else content
+
+    getters: dict[str, Callable[[str, Candidate, int, Any], Any]] = {
+        "customer_id": lambda ext, c, rank, content: esc(ext),
+        "offer_name": lambda ext, c, rank, content: offer_name.get(c.offer_id, c.offer_id),
+        "offer_id": lambda ext, c, rank, content: c.offer_id,
+        "channel": lambda ext, c, rank, content: channel_name.get(c.channel_id, c.channel_id),
+        "creative": lambda ext, c, rank, content: creative_name.get(c.creative_id, c.creative_id),
+        "score": lambda ext, c, rank, content: score(c),
+        "rank": lambda ext, c, rank, content: rank,
+        "category": lambda ext, c, rank, content: category.get(c.offer_id, ""),
+        "priority": lambda ext, c, rank, content: priority.get(c.offer_id),
+        "personalization": lambda ext, c, rank, content: personalization(content),
+    }
+    chosen = [getters[column] for column in columns]
+    return lambda ext, c, rank, content: [get(ext, c, rank, content) for get in chosen]
+
+
 def _allocate_and_write(run: Run) -> None:
     snapshot: dict[str, Any] = run.snapshot or {}
     file_config: dict[str, Any] = snapshot.get("fileConfig") or {}
     columns = list(file_config.get("columns") or [])
     fmt = file_config.get("format", "csv")
     personalize = bool(file_config.get("includePersonalization"))
-    offers = snapshot.get("offers") or {}
-    channels = snapshot.get("channels") or {}
-    creatives = snapshot.get("creatives") or {}
     allocator = Allocator(
         Caps.from_config(snapshot.get("caps")), per_customer=int(snapshot.get("perCustomer") or 1)
     )
     personalizer = _Personalizer(snapshot) if personalize else None
+    build_row = row_builder(columns, fmt, snapshot)
     by_offer: Counter = Counter()
     by_channel: Counter = Counter()
     by_creative: Counter = Counter()
@@ -125,68 +165,41 @@ def _allocate_and_write(run: Run) -> None:
     )
     seq = 0
 
-    def file_rows() -> Iterator[dict[str, Any]]:
+    def file_rows() -> Iterator[list[Any]]:
         nonlocal seq
         for index in chunk_indexes:
             rows = _chunk_candidates(run.pk, index, with_profile=personalize)
             profiles: dict[int, tuple] = {row[0]: row[6:] for row in rows}
-            candidates = [Candidate(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+            candidates = [Candidate(*row[:6]) for row in rows]
             batch: list[tuple] = []
-            out: list[dict[str, Any]] = []
+            out: list[list[Any]] = []
             for cand, rank in allocator.allocate(candidates):
                 profile = profiles[cand.customer_id]
-                customer = (
-                    dict(zip(CUSTOMER_FIELDS, profile, strict=True))
-                    if personalize
-                    else {"external_id": profile[0]}
-                )
-                content = (
-                    personalizer.render(cand.creative_id, cand.offer_id, cand.channel_id, customer)
-                    if personalizer
-                    else None
-                )
-                seq += 1
-                batch.append(
-                    (
-                        run.pk,
-                        seq,
-                        cand.customer_id,
-                        profile[0],
-                        rank,
-                        cand.offer_id,
-                        cand.channel_id,
-                        cand.creative_id,
-                        cand.score,
-                        content,
+                external_id = profile[0]
+                content = None
+                if personalizer is not None:
+                    customer = dict(zip(CUSTOMER_FIELDS, profile, strict=True))
+                    content = personalizer.render(
+                        cand.creative_id, cand.offer_id, cand.channel_id, customer
                     )
-                )
+                seq += 1
+                batch.append((seq, cand, rank, external_id, content))
+                out.append(build_row(external_id, cand, rank, content))
+            for _, cand, _, _, _ in batch:
                 by_offer[cand.offer_id] += 1
                 by_channel[cand.channel_id] += 1
                 by_creative[cand.creative_id] += 1
-                offer = offers.get(cand.offer_id, {})
-                out.append(
-                    {
-                        "customer_id": profile[0],
-                        "offer_name": offer.get("name", cand.offer_id),
-                        "offer_id": cand.offer_id,
-                        "channel": channels.get(cand.channel_id, {}).get("name", cand.channel_id),
-                        "creative": creatives.get(cand.creative_id, {}).get(
-                            "name", cand.creative_id
-                        ),
-                        "score": round(cand.score, 6),
-                        "rank": rank,
-                        "category": offer.get("categoryName") or "",
-                        "priority": offer.get("priority"),
-                        "personalization": content,
-                    }
-                )
-            _copy_results(batch)
+            _copy_results(run.pk, batch)
             yield from out
 
     path = run_file_path(tenant_id=run.tenant_id, run_id=run.pk, fmt=fmt)
+    offers = snapshot.get("offers") or {}
+    channels = snapshot.get("channels") or {}
+    creatives = snapshot.get("creatives") or {}
     with transaction.atomic():
+        relaxed_commit()
         RunResult.objects.filter(run=run).delete()
-        written = write_rows(path, file_rows(), columns=columns, fmt=fmt)
+        written = write_table(path, file_rows(), columns=columns, fmt=fmt)
         processed = sum(RunChunk.objects.filter(run=run).values_list("processed", flat=True))
         latency = sum(RunChunk.objects.filter(run=run).values_list("latency_ms_total", flat=True))
         stats = {
@@ -219,15 +232,45 @@ def _allocate_and_write(run: Run) -> None:
         RunCandidate.objects.filter(run=run).delete()
 
 
-def _copy_results(batch: list[tuple]) -> None:
+def _copy_results(run_id: str, batch: list[tuple]) -> None:
     if not batch:
         return
     from psycopg.types.json import Jsonb
 
     sql = f"COPY {RunResult._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in batch:
-            copy.write_row((*row[:-1], Jsonb(row[-1]) if row[-1] is not None else None))
+        if all(content is None for *_, content in batch):
+            # Text COPY in one stream: ids are [a-z0-9_]; external ids are escaped.
+            copy.write(
+                "".join(
+                    f"{run_id}\t{seq}\t{c.customer_id}\t{_copy_text(ext)}\t{rank}\t{c.offer_id}\t"
+                    f"{c.channel_id}\t{c.creative_id}\t{c.score!r}\t\\N\n"
+                    for seq, c, rank, ext, _ in batch
+                )
+            )
+            return
+        for seq, c, rank, external_id, content in batch:
+            copy.write_row(
+                (
+                    run_id,
+                    seq,
+                    c.customer_id,
+                    external_id,
+                    rank,
+                    c.offer_id,
+                    c.channel_id,
+                    c.creative_id,
+                    c.score,
+                    Jsonb(content) if content is not None else None,
+                )
+            )
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
 
 
 def _breakdown(counts: Counter, names: dict[str, Any]) -> list[dict[str, Any]]:

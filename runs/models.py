@@ -127,7 +127,11 @@ class RunCandidate(models.Model):
     reads them in segment order. Rewritten whole when a chunk is retried."""
 
     id = models.BigAutoField(primary_key=True)
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database FK: a deferred FK check per row made each chunk's commit slow; rows live and
+    # die with their run through the ORM's cascade and the finalize step.
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     chunk_index = models.PositiveIntegerField()
     customer_id = models.BigIntegerField()
     rank = models.PositiveSmallIntegerField()
@@ -150,7 +154,9 @@ class RunResult(models.Model):
     """An allocated recommendation: what the file and the results API show."""
 
     id = models.BigAutoField(primary_key=True)
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="results", db_index=False)
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="results", db_index=False, db_constraint=False
+    )
     seq = models.PositiveIntegerField(help_text="Position in segment order")
     customer_id = models.BigIntegerField()
     external_id = models.CharField(max_length=255)
