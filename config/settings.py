@@ -109,7 +109,8 @@ PASSWORD_HASHERS = env.list(
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "/"
 
 # --- i18n / time: always store UTC --------------------------------------------------------
 LANGUAGE_CODE = "en-us"

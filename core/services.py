@@ -48,7 +48,11 @@ def model_update(*, instance: M, fields: list[str], data: dict[str, Any]) -> tup
             changed.append(attname)
     if not changed:
         return instance, False
-    instance.full_clean(exclude=[f.name for f in instance._meta.fields if f.attname not in changed])
+    # Unique constraints are left to the database, so a duplicate is a 409, not a 400.
+    instance.full_clean(
+        exclude=[f.name for f in instance._meta.fields if f.attname not in changed],
+        validate_constraints=False,
+    )
     if hasattr(instance, "updated_at"):
         changed.append("updated_at")
     instance.save(update_fields=changed)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.urls import reverse
 
 from core.admin_base import TenantScopedAdmin
 from core.errors import NudgeError
@@ -60,6 +61,9 @@ class RunAdmin(TenantScopedAdmin):
     readonly_fields = [f.name for f in Run._meta.fields]
     inlines = [RunChunkInline]
     actions = [cancel_runs]
+
+    def view_on_site(self, obj: Run) -> str:
+        return reverse("ui:campaign-detail", args=[obj.campaign_id]) + f"?run={obj.pk}#run"
 
     @admin.display(description="progress")
     def progress(self, run: Run) -> str:
