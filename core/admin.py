@@ -8,7 +8,6 @@ from django.http import HttpRequest
 from core.models import ApiKey, AuditLog, Membership, Tenant
 from core.services import api_key_create, api_key_revoke
 
-
 admin.site.site_header = "Nudge administration"
 admin.site.site_title = "Nudge admin"
 admin.site.index_title = "Configuration and operations"

@@ -55,6 +55,8 @@ class OffsetPagination(BasePagination):
         )
         self.offset = parse_int_param(request, "offset", 0, minimum=0)
         self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        if self.offset >= self.total:  # also keeps a huge offset out of SQL (bigint overflow)
+            return []
         return list(queryset[self.offset : self.offset + self.limit])
 
     def get_paginated_response(self, data: Any) -> Response:

@@ -33,8 +33,21 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 UNIQUE_VIOLATION = "23505"
 
 
-def truthy(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true", "yes")
+FLAGS = {"true": True, "false": False}
+
+
+def truthy(value: str | None, name: str = "includeDeleted") -> bool:
+    """A boolean query parameter (``true``/``false``, any case); absent or empty is false.
+    Anything else is a 400 naming ``name``, as the schema documents a boolean."""
+    if value is None or value == "":
+        return False
+    flag = FLAGS.get(value.strip().lower())
+    if flag is None:
+        raise InvalidInput(
+            f"{name} must be true or false",
+            details={name: [f"'{value[:50]}' is not a boolean (true or false)."]},
+        )
+    return flag
 
 
 def enforce_json_body(request: Request, allowed: tuple[str, ...] = ("application/json",)) -> None:
@@ -76,6 +89,9 @@ class TenantAPIView:
     role_by_method: ClassVar[dict[str, Role]] = DEFAULT_ROLE_BY_METHOD
     role_by_action: ClassVar[dict[str, Role]] = {}
     accepted_media_types: ClassVar[tuple[str, ...]] = ("application/json",)
+    # Views whose writes touch no audited table (e.g. recommend) skip naming the audit actor,
+    # which saves two database round trips per request.
+    audit_writes: ClassVar[bool] = True
 
     @property
     def tenant(self) -> Tenant:
@@ -107,7 +123,7 @@ class TenantAPIView:
         )
         request.tenant = access.tenant  # type: ignore[attr-defined]
         request.role = access.role  # type: ignore[attr-defined]
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if self.audit_writes and request.method not in ("GET", "HEAD", "OPTIONS"):
             set_audit_context(
                 user.get_username() if request.auth else f"user:{user.get_username()}",
                 getattr(request._request, "request_id", None),
@@ -138,6 +154,13 @@ class TenantModelViewSet(TenantAPIView, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet:
         return self.base_queryset()
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        # PUT changes only the fields sent, so its body is documented like PATCH's (no field
+        # required); drf-spectacular asks here without kwargs.
+        if getattr(self.request, "method", None) == "PUT":
+            kwargs.setdefault("partial", True)
+        return super().get_serializer(*args, **kwargs)
 
     def perform_create(self, serializer: Any) -> None:
         with integrity_errors_as_api_errors():
