@@ -36,8 +36,27 @@ def embedded_database_settings(base_dir: Path) -> dict[str, str]:
         ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{EMBEDDED_DB_NAME}"')
+        _tune(conn)
     socket_dir = uri.split("host=", 1)[1]
     return {"NAME": EMBEDDED_DB_NAME, "USER": "postgres", "PASSWORD": "", "HOST": socket_dir}
+
+
+# Bulk imports and runs write a lot of WAL; the stock 1GB max_wal_size checkpoints every ~30 s.
+TUNING = {"max_wal_size": "4GB", "wal_compression": "pglz", "shared_buffers": "512MB"}
+
+
+def _tune(conn: object) -> None:
+    """Apply TUNING once (ALTER SYSTEM); shared_buffers takes effect at the next server start."""
+    changed = False
+    for name, value in TUNING.items():
+        current = conn.execute(  # type: ignore[attr-defined]
+            "SELECT setting FROM pg_file_settings WHERE name = %s AND applied IS NOT NULL", [name]
+        ).fetchone()
+        if current is None or current[0] != value:
+            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")  # type: ignore[attr-defined]
+            changed = True
+    if changed:
+        conn.execute("SELECT pg_reload_conf()")  # type: ignore[attr-defined]
 
 
 def embedded_database_url(base_dir: Path) -> str:

@@ -449,7 +449,7 @@ def _getter(path: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
     def get(record: Mapping[str, Any]) -> Any:
         current: Any = record
         for key in path:
-            if not isinstance(current, Mapping):
+            if type(current) is not dict and not isinstance(current, Mapping):
                 return None
             current = current.get(key, _MISSING)
             if current is _MISSING:

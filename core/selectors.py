@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from core.errors import InvalidInput, NotFound
@@ -19,7 +20,10 @@ def soft_deletable_for(*, tenant: Tenant, entity_type: str, entity_id: str) -> A
             f"Unknown entityType '{entity_type}'",
             details={"entityType": [f"Must be one of: {', '.join(sorted(models_by_type))}."]},
         )
-    instance = model.all_objects.filter(tenant=tenant, pk=entity_id).first()
+    try:
+        instance = model.all_objects.filter(tenant=tenant, pk=entity_id).first()
+    except (ValueError, TypeError, ValidationError):  # e.g. "abc" for an integer id
+        instance = None
     if instance is None:
         raise NotFound(f"{entity_type} '{entity_id}' not found")
     return instance

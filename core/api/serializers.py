@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
@@ -16,6 +17,41 @@ class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, str) and ("\x00" in data or len(data) > 64):
             self.fail("does_not_exist", pk_value=data[:64].replace("\x00", ""))
         return super().to_internal_value(data)
+
+
+class StrictStringMixin:
+    """A JSON string only: DRF's CharField turns ``0`` into ``"0"``, which the schema (type
+    string) does not allow."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictCharField(StrictStringMixin, serializers.CharField):
+    pass
+
+
+class StrictEmailField(StrictStringMixin, serializers.EmailField):
+    pass
+
+
+class StrictSlugField(StrictStringMixin, serializers.SlugField):
+    pass
+
+
+class StrictURLField(StrictStringMixin, serializers.URLField):
+    pass
+
+
+STRICT_STRING_FIELDS = {
+    models.CharField: StrictCharField,
+    models.TextField: StrictCharField,
+    models.EmailField: StrictEmailField,
+    models.SlugField: StrictSlugField,
+    models.URLField: StrictURLField,
+}
 
 
 def camel(name: str) -> str:
@@ -32,6 +68,10 @@ class CamelModelSerializer(serializers.ModelSerializer):
     """
 
     serializer_related_field = SafePrimaryKeyRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        **STRICT_STRING_FIELDS,
+    }
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

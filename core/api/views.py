@@ -8,10 +8,13 @@ from typing import Any, ClassVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.schema import NudgeAutoSchema
+from core.api.serializers import SuccessSerializer
 from core.audit import set_audit_context
 from core.errors import Conflict, InvalidInput
 from core.mixins import SoftDeleteModel
@@ -89,6 +92,7 @@ class TenantAPIView:
     role_by_method: ClassVar[dict[str, Role]] = DEFAULT_ROLE_BY_METHOD
     role_by_action: ClassVar[dict[str, Role]] = {}
     accepted_media_types: ClassVar[tuple[str, ...]] = ("application/json",)
+    schema = NudgeAutoSchema()
     # Views whose writes touch no audited table (e.g. recommend) skip naming the audit actor,
     # which saves two database round trips per request.
     audit_writes: ClassVar[bool] = True
@@ -175,6 +179,7 @@ class TenantModelViewSet(TenantAPIView, viewsets.ModelViewSet):
             instance = serializer.save()
         refresh_version(instance)
 
+    @extend_schema(responses=SuccessSerializer)
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
         self.perform_destroy(instance)
