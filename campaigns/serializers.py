@@ -19,7 +19,7 @@ from campaigns.models import (
 )
 from campaigns.scheduling import next_run_at_for_display
 from catalog.models import Channel
-from core.api.serializers import EntitySerializer
+from core.api.serializers import EntitySerializer, SafePrimaryKeyRelatedField
 from decisioning.models import DecisionFlow
 
 MAX_CHANNELS = 200
@@ -191,10 +191,10 @@ class CampaignSerializer(EntitySerializer):
 
     name = StrictCharField(max_length=255, required=False, help_text="Auto-generated if omitted.")
     description = StrictCharField(required=False, allow_blank=True, max_length=10_000)
-    decisionFlowId = serializers.PrimaryKeyRelatedField(
+    decisionFlowId = SafePrimaryKeyRelatedField(
         source="decision_flow", queryset=DecisionFlow.objects.all()
     )
-    segmentId = serializers.PrimaryKeyRelatedField(source="segment", queryset=Segment.objects.all())
+    segmentId = SafePrimaryKeyRelatedField(source="segment", queryset=Segment.objects.all())
     status = CampaignStatusField(choices=Campaign.Status.choices, required=False)
     scheduleType = ScheduleTypeField(
         source="schedule_type", choices=Campaign.ScheduleType.choices, required=False

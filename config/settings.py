@@ -99,6 +99,9 @@ if "NUDGE_TEST_DB_NAME" in env.ENVIRON:
     DATABASES["default"]["TEST"] = {"NAME": env.str("NUDGE_TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Bulk endpoints take up to 10,000 rows per request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=16 * 1024 * 1024)
+
 # --- Cache (throttling, rate limits) ------------------------------------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://nudge")}
 
@@ -137,12 +140,12 @@ REST_FRAMEWORK = {
         "core.api.authentication.TenantSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.HasTenantRole"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.NudgeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.OffsetPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.TenantPrincipalRateThrottle"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.NudgeAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.envelope_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "NON_FIELD_ERRORS_KEY": "nonFieldErrors",

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.health import healthz
 
+handler400 = "core.api.exceptions.handler400"
 handler404 = "core.api.exceptions.handler404"
 handler500 = "core.api.exceptions.handler500"
 

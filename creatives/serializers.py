@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Channel, Offer, Placement
-from core.api.serializers import EntitySerializer
+from core.api.serializers import EntitySerializer, SafePrimaryKeyRelatedField
 from creatives.models import Creative, TemplateType
 from creatives.validation import object_problems, personalization_problems, type_name
 
@@ -97,9 +97,9 @@ class CreativeSerializer(EntitySerializer):
     returned by GET, are accepted and ignored so a fetched object can be sent back."""
 
     name = StrictCharField(max_length=255)
-    offerId = serializers.PrimaryKeyRelatedField(source="offer", queryset=Offer.objects.all())
-    channelId = serializers.PrimaryKeyRelatedField(source="channel", queryset=Channel.objects.all())
-    placementId = serializers.PrimaryKeyRelatedField(
+    offerId = SafePrimaryKeyRelatedField(source="offer", queryset=Offer.objects.all())
+    channelId = SafePrimaryKeyRelatedField(source="channel", queryset=Channel.objects.all())
+    placementId = SafePrimaryKeyRelatedField(
         source="placement", queryset=Placement.objects.all(), allow_null=True, required=False
     )
     contentItemId = StrictCharField(

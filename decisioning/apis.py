@@ -104,7 +104,8 @@ class DecisionFlowViewSet(TenantModelViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
         flow = self.get_object()
-        body = PublishSerializer(data=request.data if request.data else {})
+        has_body = request.META.get("CONTENT_LENGTH") not in (None, "", "0")
+        body = PublishSerializer(data=_data(request) if has_body else {})
         body.is_valid(raise_exception=True)
         user = request.user if getattr(request.user, "pk", None) else None
         version = decision_flow_publish(flow=flow, user=user, note=body.validated_data["note"])

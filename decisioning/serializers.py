@@ -4,7 +4,12 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.api.serializers import CamelModelSerializer, EntitySerializer
+from core.api.serializers import (
+    CamelModelSerializer,
+    EntitySerializer,
+    StrictCharField,
+    StrictSlugField,
+)
 from core.errors import InvalidInput
 from decisioning.models import DecisionFlow, DecisionFlowVersion, Interaction, OutcomeType
 
@@ -12,7 +17,7 @@ SLUG_HELP = "Letters, digits, hyphens and underscores; unique per tenant among l
 
 
 class DecisionFlowSerializer(EntitySerializer):
-    key = serializers.SlugField(max_length=100, help_text=SLUG_HELP)
+    key = StrictSlugField(max_length=100, help_text=SLUG_HELP)
     config = serializers.JSONField(
         required=False,
         help_text="The draft pipeline config (see the decisioning docs); validated strictly.",
@@ -83,7 +88,7 @@ class DecisionFlowVersionSerializer(CamelModelSerializer):
 
 
 class PublishSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=255, default="")
 
 
 class RollbackSerializer(serializers.Serializer):
@@ -91,7 +96,7 @@ class RollbackSerializer(serializers.Serializer):
 
 
 class OutcomeTypeSerializer(EntitySerializer):
-    key = serializers.SlugField(max_length=64)
+    key = StrictSlugField(max_length=64)
 
     class Meta:
         model = OutcomeType

@@ -6,8 +6,10 @@ row so every worker decides from the same data whatever is edited meanwhile), pl
 display data and settings the finalize step needs (JSON, in ``Run.snapshot``).
 
 Per chunk, :func:`evaluate_chunk` streams the chunk's customers from the segment view (one
-query for ids, one for the columns the rules read, one for history) and runs the vectorised
-batch engine, deciding "as of" the run's start time so a rerun decides the same.
+query for ids and external ids, one for the columns the rules read, one for history) and runs
+the vectorised batch engine, deciding "as of" the run's start time so a rerun decides the
+same. It returns the engine's candidate matrices as they are (``runs.output.ChunkCandidates``):
+offers, channels and creatives stay indexes into the lists frozen in ``snapshot["index"]``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from django.db import connection
 
 from audience.models import Segment
@@ -28,6 +31,7 @@ from decisioning.models import DecisionFlow
 from decisioning.snapshots import snapshot_build
 from runs.files import DEFAULT_COLUMNS
 from runs.models import Run, RunChunk
+from runs.output import ChunkCandidates
 from runs.planning import quoted_view
 
 BATCH_DELIVERY_MODES = ("file", "integration", "manual")
@@ -87,6 +91,7 @@ def build_snapshot(run: Run) -> dict[str, Any]:
         "depth": depth,
         "caps": caps,
         "fileConfig": file_config,
+        "index": _index_lists(prep),
         "offers": {
             o.id: {
                 "name": o.name,
@@ -128,24 +133,38 @@ def engine_snapshot(run_id: str) -> Snapshot:
     return snapshot
 
 
-def chunk_customer_ids(view_name: str, first_id: int, last_id: int) -> list[int]:
+def _index_lists(prep: Any) -> dict[str, list[str]]:
+    """The ids behind the engine's offer, channel and creative indexes."""
+    return {
+        "offers": [o.id for o in prep.offers],
+        "channels": [c.id for c in prep.channels],
+        "creatives": [c.id for c in prep.creative_list],
+    }
+
+
+def chunk_customers(view_name: str, first_id: int, last_id: int) -> tuple[list[int], list[str]]:
+    """The chunk's customer ids (ascending) and their external ids."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {quoted_view(view_name)} WHERE id BETWEEN %s AND %s ORDER BY id",
+            f"SELECT id, external_id FROM {quoted_view(view_name)} "
+            "WHERE id BETWEEN %s AND %s ORDER BY id",
             [first_id, last_id],
         )
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    return [row[0] for row in rows], [row[1] for row in rows]
 
 
-def evaluate_chunk(run: Run, chunk: RunChunk) -> tuple[list[tuple], int]:
-    """Ranked candidates ``(customer_id, rank, offer_id, channel_id, creative_id, score)`` for
-    every customer of the chunk, and how many customers were evaluated."""
+def evaluate_chunk(run: Run, chunk: RunChunk) -> tuple[ChunkCandidates, int]:
+    """The ranked candidates of every customer of the chunk, and how many customers were
+    evaluated."""
     snapshot: dict[str, Any] = run.snapshot
     engine = engine_snapshot(run.pk)
     prep = engine.prepared()
-    ids = chunk_customer_ids(snapshot["segmentViewName"], chunk.first_id, chunk.last_id)
+    if _index_lists(prep) != snapshot.get("index"):
+        raise RuntimeError(f"run {run.pk}: the engine snapshot does not match its index lists")
+    ids, external_ids = chunk_customers(snapshot["segmentViewName"], chunk.first_id, chunk.last_id)
     if not ids:
-        return [], 0
+        return ChunkCandidates.empty(int(snapshot["depth"])), 0
     now = run.started_at
     assert now is not None
     customers = customer_chunk_load(prep=prep, tenant_id=run.tenant_id, customer_ids=ids, now=now)
@@ -157,8 +176,17 @@ def evaluate_chunk(run: Run, chunk: RunChunk) -> tuple[list[tuple], int]:
         depth=snapshot["depth"],
         channel_ids=snapshot["channelIds"] or ["-"],  # no batch channel: decide nothing
     )
-    rows = [
-        (int(cid), rank, offer, channel, creative, float(score))
-        for cid, rank, offer, channel, creative, score, _ in result.rows()
-    ]
-    return rows, len(ids)
+    present = np.asarray(result.ids, dtype=np.int64)
+    all_ids = np.asarray(ids, dtype=np.int64)
+    at = np.searchsorted(all_ids, present).tolist()  # a customer may have gone meanwhile
+    candidates = ChunkCandidates(
+        ids=present,
+        external_ids=[external_ids[i] for i in at],
+        limit=np.asarray(result.selected, dtype=np.int64),
+        count=np.asarray(result.count, dtype=np.int64),
+        offer=result.offer,
+        channel=result.channel,
+        creative=result.creative,
+        score=result.score,
+    )
+    return candidates, len(ids)

@@ -31,12 +31,20 @@ AVAILABLE_COLUMNS = (
 )
 DEFAULT_COLUMNS = ("customer_id", "offer_name", "channel", "score", "creative")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_CSV_SPECIAL = frozenset(',"\r\n')
 
 
 def escape_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def csv_quote(text: str) -> str:
+    """One cell of a row of several, as ``csv.writer`` (QUOTE_MINIMAL, ``\\r\\n``) writes it."""
+    if _CSV_SPECIAL.isdisjoint(text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
 
 
 def csv_cell(value: Any) -> Any:
@@ -118,3 +126,57 @@ def write_table(
         size, sha = hashing.size, hashing.digest.hexdigest()
     os.replace(tmp, path)
     return WrittenFile(path=path, rows=count, size=size, sha256=sha)
+
+
+class TableAssembler:
+    """Writes a file from parts made elsewhere (``runs.output``): the CSV header or the JSON
+    brackets around them, hashing as it goes, atomically renamed into place on :meth:`close`.
+
+    A part is CSV lines, each ending in ``\\r\\n``, or JSON objects joined by ``,\\n``; the
+    result is byte for byte what :func:`write_table` writes for the same rows."""
+
+    def __init__(self, path: Path, *, columns: tuple[str, ...] | list[str], fmt: str) -> None:
+        if fmt not in ("csv", "json"):
+            raise ValueError(f"unknown format {fmt!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path, self.fmt, self.rows = path, fmt, 0
+        self._tmp = path.with_suffix(path.suffix + ".part")
+        self._raw = open(self._tmp, "wb")  # noqa: SIM115 - closed in close()/abort()
+        self._hashing = _HashingWriter(self._raw)
+        self._out = io.BufferedWriter(self._hashing, buffer_size=1 << 20)
+        if fmt == "csv":
+            header = io.StringIO()
+            csv.writer(header, lineterminator="\r\n").writerow(columns)
+            self._out.write(header.getvalue().encode())
+        else:
+            self._out.write(b"[")
+
+    def write(self, part: str | bytes, rows: int) -> None:
+        if not rows:
+            return
+        data = part.encode() if isinstance(part, str) else part
+        if self.fmt == "json":
+            self._out.write(b",\n" if self.rows else b"\n")
+        self._out.write(data)
+        self.rows += rows
+
+    def copy(self, part: Path, rows: int) -> None:
+        if rows:
+            self.write(part.read_bytes(), rows)
+
+    def close(self) -> WrittenFile:
+        if self.fmt == "json":
+            self._out.write(b"\n]\n" if self.rows else b"]\n")
+        self._out.flush()
+        self._raw.close()
+        os.replace(self._tmp, self.path)
+        return WrittenFile(
+            path=self.path,
+            rows=self.rows,
+            size=self._hashing.size,
+            sha256=self._hashing.digest.hexdigest(),
+        )
+
+    def abort(self) -> None:
+        self._raw.close()
+        self._tmp.unlink(missing_ok=True)

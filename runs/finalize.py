@@ -1,276 +1,245 @@
-"""The last step of a run: allocate caps in segment order, store results, write the file.
+"""The last step of a run: allocation (with caps), the file, the summary; then delivery.
 
-It streams chunk by chunk (memory bounded by the chunk size), in one transaction that first
-removes anything an earlier attempt wrote, so a retried finalize gives the same rows and a
+- Without volume caps every chunk has already stored its results and written its part of the
+  file (``runs.services.run_chunk_process``); finalize only joins the parts in chunk order
+  (a streaming copy) and adds up the chunks' tallies.
+- With caps, the first finalize allocates them in one pass over the packed candidates of
+  every chunk in segment order (``runs.allocation.ArrayAllocator``, numpy) and stores each
+  chunk's new ranks; each chunk then writes its results and part of the file in parallel
+  (``runs.services.run_output_process``) and the last one calls finalize again, which joins
+  the parts as above. A finalize that finds outputs missing hands out again those whose
+  lease ran out (the reaper calls finalize periodically).
+
+Each step commits whole or not at all, so a retried finalize gives the same rows and a
 byte-identical file.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 
-from audience.models import Customer
-from creatives.rendering import compile_creative
-from runs.allocation import Allocator, Candidate, Caps
-from runs.files import csv_cell, escape_cell, write_table
-from runs.models import DeadLetter, Run, RunCandidate, RunChunk, RunResult
-from runs.services import relaxed_commit
+from runs.allocation import ArrayAllocator, Caps
+from runs.files import TableAssembler, WrittenFile
+from runs.models import DeadLetter, Run, RunCandidate, RunChunk
+from runs.output import ChunkCandidates, candidates_load, pack_ranks, ranks_store
+from runs.services import _enqueue, _lease, relaxed_commit, run_has_caps, run_parts_dir
 from runs.storage import UploadError, run_file_path, s3_target, upload_file
 
 log = logging.getLogger(__name__)
 
-CUSTOMER_FIELDS = (
-    "external_id",
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "country",
-    "timezone",
-    "attributes",
-)
-RESULT_COLUMNS = (
-    "run_id",
-    "seq",
-    "customer_id",
-    "external_id",
-    "rank",
-    "offer_id",
-    "channel_id",
-    "creative_id",
-    "score",
-    "personalization",
-)
+# With caps, the allocation reads the chunks' packed candidates this many bytes at a time.
+CANDIDATE_READ_BYTES = 128 * 2**20
 
 
-def _chunk_candidates(run_id: str, chunk_index: int, with_profile: bool) -> list[tuple]:
-    customer_cols = ", ".join(
-        f"cu.{f}" for f in (CUSTOMER_FIELDS if with_profile else ("external_id",))
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT c.customer_id, c.rank, c.offer_id, c.channel_id, c.creative_id, c.score, {customer_cols}
-            FROM {RunCandidate._meta.db_table} c
-            JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id
-            WHERE c.run_id = %s AND c.chunk_index = %s
-            ORDER BY c.customer_id, c.rank
-            """,
-            [run_id, chunk_index],
-        )
-        return cursor.fetchall()
-
-
-class _Personalizer:
-    """Renders a winning creative for a customer; compiled templates are reused."""
-
-    def __init__(self, snapshot: dict[str, Any]) -> None:
-        self.creatives = snapshot.get("creatives") or {}
-        self.offers = snapshot.get("offers") or {}
-        self.channels = snapshot.get("channels") or {}
-        self._compiled: dict[str, Any] = {}
-
-    def render(
-        self, creative_id: str, offer_id: str, channel_id: str, customer: dict[str, Any]
-    ) -> Any:
-        compiled = self._compiled.get(creative_id)
-        if compiled is None:
-            creative = self.creatives.get(creative_id) or {}
-            compiled = compile_creative(
-                creative.get("content") or {},
-                creative.get("personalization") or [],
-                template_type=creative.get("templateType", "email_html"),
-            )
-            self._compiled[creative_id] = compiled
-        sources = {
-            "offer": self.offers.get(offer_id, {}),
-            "channel": self.channels.get(channel_id, {}),
-        }
-        return compiled.render(customer, sources=sources)
-
-
-def finalize_run(run: Run) -> None:
+def finalize_run(run: Run) -> str:
+    """Do the run's next finalize step: ``"done"`` (finished), or ``"writing"`` when the
+    chunks are still writing their outputs (with caps)."""
     if run.finalized_at is None:
-        _allocate_and_write(run)
+        caps = run_has_caps(run.snapshot or {})
+        if caps and run.allocated_at is None:
+            _allocate(run)
+            run.refresh_from_db()
+        if caps and run.outputs_done < run.chunk_count:
+            _resume_outputs(run)
+            return "writing"
+        _assemble(run)
         run.refresh_from_db()
+    RunCandidate.objects.filter(run=run).delete()
+    shutil.rmtree(run_parts_dir(run.pk, run.tenant_id, run.snapshot or {}), ignore_errors=True)
     _deliver(
         run, Path(run.file_path), run.file_format, (run.snapshot or {}).get("fileConfig") or {}
     )
+    return "done"
 
 
-RowBuilder = Callable[[str, Candidate, int, Any], list[Any]]
+class _Totals:
+    """What the summary and stats count, added up chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.by_offer: Counter = Counter()
+        self.by_channel: Counter = Counter()
+        self.by_creative: Counter = Counter()
+        self.recommended = 0
+        self.recommendations = 0
+
+    def add(self, tallies: dict[str, Any]) -> None:
+        self.by_offer.update(tallies.get("offers") or {})
+        self.by_channel.update(tallies.get("channels") or {})
+        self.by_creative.update(tallies.get("creatives") or {})
+        self.recommended += int(tallies.get("recommended") or 0)
+        self.recommendations += int(tallies.get("recommendations") or 0)
 
 
-def row_builder(columns: list[str], fmt: str, snapshot: dict[str, Any]) -> RowBuilder:
-    """A function turning one allocated candidate into the file row, cells in column order.
-
-    Names are looked up (and, for CSV, escaped against formula injection) once per offer,
-    channel and creative, not once per row."""
-    csv_mode = fmt == "csv"
-    esc: Callable[[Any], Any] = escape_cell if csv_mode else (lambda v: v)
-    offers = snapshot.get("offers") or {}
-    channels = snapshot.get("channels") or {}
-    creatives = snapshot.get("creatives") or {}
-    offer_name = {k: esc(v.get("name", k)) for k, v in offers.items()}
-    category = {k: esc(v.get("categoryName") or "") for k, v in offers.items()}
-    priority = {k: v.get("priority") for k, v in offers.items()}
-    channel_name = {k: esc(v.get("name", k)) for k, v in channels.items()}
-    creative_name = {k: esc(v.get("name", k)) for k, v in creatives.items()}
-
-    def score(c: Candidate) -> Any:
-        return repr(round(c.score, 6)) if csv_mode else round(c.score, 6)
-
-    def personalization(content: Any) -> Any:
-        return csv_cell(content) if csv_mode else content
-
-    getters: dict[str, Callable[[str, Candidate, int, Any], Any]] = {
-        "customer_id": lambda ext, c, rank, content: esc(ext),
-        "offer_name": lambda ext, c, rank, content: offer_name.get(c.offer_id, c.offer_id),
-        "offer_id": lambda ext, c, rank, content: c.offer_id,
-        "channel": lambda ext, c, rank, content: channel_name.get(c.channel_id, c.channel_id),
-        "creative": lambda ext, c, rank, content: creative_name.get(c.creative_id, c.creative_id),
-        "score": lambda ext, c, rank, content: score(c),
-        "rank": lambda ext, c, rank, content: rank,
-        "category": lambda ext, c, rank, content: category.get(c.offer_id, ""),
-        "priority": lambda ext, c, rank, content: priority.get(c.offer_id),
-        "personalization": lambda ext, c, rank, content: personalization(content),
-    }
-    chosen = [getters[column] for column in columns]
-    return lambda ext, c, rank, content: [get(ext, c, rank, content) for get in chosen]
-
-
-def _allocate_and_write(run: Run) -> None:
-    snapshot: dict[str, Any] = run.snapshot or {}
-    file_config: dict[str, Any] = snapshot.get("fileConfig") or {}
-    columns = list(file_config.get("columns") or [])
+def _file_setup(run: Run) -> tuple[Path, list[str], str]:
+    file_config: dict[str, Any] = (run.snapshot or {}).get("fileConfig") or {}
     fmt = file_config.get("format", "csv")
-    personalize = bool(file_config.get("includePersonalization"))
-    allocator = Allocator(
-        Caps.from_config(snapshot.get("caps")), per_customer=int(snapshot.get("perCustomer") or 1)
+    path = run_file_path(tenant_id=run.tenant_id, run_id=run.pk, fmt=fmt)
+    return path, list(file_config.get("columns") or []), fmt
+
+
+def _assemble(run: Run) -> None:
+    """Join the chunks' parts in order and add up their tallies."""
+    path, columns, fmt = _file_setup(run)
+    parts_dir = run_parts_dir(run.pk, run.tenant_id, run.snapshot or {})
+    chunks = list(
+        RunChunk.objects.filter(run=run)
+        .order_by("index")
+        .values_list("index", "part", "tallies", "processed", "latency_ms_total")
     )
-    personalizer = _Personalizer(snapshot) if personalize else None
-    build_row = row_builder(columns, fmt, snapshot)
-    by_offer: Counter = Counter()
-    by_channel: Counter = Counter()
-    by_creative: Counter = Counter()
-    chunk_indexes = list(
+    totals = _Totals()
+    assembler = TableAssembler(path, columns=columns, fmt=fmt)
+    try:
+        for index, part, tallies, _, _ in chunks:
+            rows = int((tallies or {}).get("recommendations") or 0)
+            if rows and not part:
+                raise RuntimeError(f"chunk {index} has results but no part of the file")
+            if part:
+                assembler.copy(parts_dir / part, rows)
+            totals.add(tallies or {})
+    except BaseException:
+        assembler.abort()
+        raise
+    written = assembler.close()
+    processed = sum(c[3] for c in chunks)
+    latency = sum(c[4] for c in chunks)
+    allocation: dict[str, Any] = run.allocation or {}
+    _store(
+        run,
+        written,
+        fmt,
+        totals,
+        processed,
+        latency,
+        skipped=int(allocation.get("skippedByCaps") or 0),
+        cap_reached=bool(allocation.get("capReached")),
+    )
+
+
+def _allocate(run: Run) -> None:
+    """Caps: one pass over every chunk's candidates in segment order; store each chunk's new
+    ranks and hand out the chunks' outputs, in one transaction."""
+    snapshot: dict[str, Any] = run.snapshot or {}
+    index: dict[str, list[str]] = snapshot.get("index") or {}
+    allocator = ArrayAllocator(
+        Caps.from_config(snapshot.get("caps")),
+        len(index.get("offers") or ()),
+        len(index.get("channels") or ()),
+    )
+    indexes = list(
         RunChunk.objects.filter(run=run).order_by("index").values_list("index", flat=True)
     )
-    seq = 0
-
-    def file_rows() -> Iterator[list[Any]]:
-        nonlocal seq
-        for index in chunk_indexes:
-            rows = _chunk_candidates(run.pk, index, with_profile=personalize)
-            profiles: dict[int, tuple] = {row[0]: row[6:] for row in rows}
-            candidates = [Candidate(*row[:6]) for row in rows]
-            batch: list[tuple] = []
-            out: list[list[Any]] = []
-            for cand, rank in allocator.allocate(candidates):
-                profile = profiles[cand.customer_id]
-                external_id = profile[0]
-                content = None
-                if personalizer is not None:
-                    customer = dict(zip(CUSTOMER_FIELDS, profile, strict=True))
-                    content = personalizer.render(
-                        cand.creative_id, cand.offer_id, cand.channel_id, customer
-                    )
-                seq += 1
-                batch.append((seq, cand, rank, external_id, content))
-                out.append(build_row(external_id, cand, rank, content))
-            for _, cand, _, _, _ in batch:
-                by_offer[cand.offer_id] += 1
-                by_channel[cand.channel_id] += 1
-                by_creative[cand.creative_id] += 1
-            _copy_results(run.pk, batch)
-            yield from out
-
-    path = run_file_path(tenant_id=run.tenant_id, run_id=run.pk, fmt=fmt)
-    offers = snapshot.get("offers") or {}
-    channels = snapshot.get("channels") or {}
-    creatives = snapshot.get("creatives") or {}
     with transaction.atomic():
         relaxed_commit()
-        RunResult.objects.filter(run=run).delete()
-        written = write_table(path, file_rows(), columns=columns, fmt=fmt)
-        processed = sum(RunChunk.objects.filter(run=run).values_list("processed", flat=True))
-        latency = sum(RunChunk.objects.filter(run=run).values_list("latency_ms_total", flat=True))
-        stats = {
-            "totalCustomers": run.total_customers,
-            "processed": processed,
-            "recommended": allocator.customers_with_offer,
-            "avgLatencyMs": round(latency / processed, 4) if processed else 0.0,
-        }
-        summary = {
-            "segmentSize": run.total_customers,
-            "processed": processed,
-            "recommended": allocator.customers_with_offer,
-            "recommendations": allocator.total,
-            "skippedByCaps": allocator.skipped_by_caps,
-            "capReached": allocator.exhausted,
-            "byOffer": _breakdown(by_offer, offers),
-            "byChannel": _breakdown(by_channel, channels),
-            "byCreative": _breakdown(by_creative, creatives),
-        }
-        Run.objects.filter(pk=run.pk).update(
-            stats=stats,
-            summary=summary,
-            file_format=fmt,
-            file_path=str(written.path),
-            file_rows=written.rows,
-            file_size=written.size,
-            file_sha256=written.sha256,
-            finalized_at=timezone.now(),
+        for group in _candidate_groups(run.pk, indexes):
+            for chunk_index, data in group:
+                candidates = ChunkCandidates.unpack(data)
+                ranks = allocator.allocate(
+                    candidates.limit, candidates.count, candidates.offer, candidates.channel
+                )
+                ranks_store(run.pk, chunk_index, pack_ranks(candidates, ranks))
+        now = timezone.now()
+        RunChunk.objects.filter(run=run).update(
+            part="", tallies={}, attempts=0, lease_expires_at=now + _lease()
         )
-        RunCandidate.objects.filter(run=run).delete()
+        Run.objects.filter(pk=run.pk).update(
+            allocated_at=now,
+            outputs_done=0,
+            allocation={
+                "skippedByCaps": allocator.skipped_by_caps,
+                "capReached": allocator.exhausted,
+            },
+        )
+        for chunk_index in indexes:
+            _enqueue("run_output_task", run.pk, chunk_index)
 
 
-def _copy_results(run_id: str, batch: list[tuple]) -> None:
-    if not batch:
-        return
-    from psycopg.types.json import Jsonb
-
-    sql = f"COPY {RunResult._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        if all(content is None for *_, content in batch):
-            # Text COPY in one stream: ids are [a-z0-9_]; external ids are escaped.
-            copy.write(
-                "".join(
-                    f"{run_id}\t{seq}\t{c.customer_id}\t{_copy_text(ext)}\t{rank}\t{c.offer_id}\t"
-                    f"{c.channel_id}\t{c.creative_id}\t{c.score!r}\t\\N\n"
-                    for seq, c, rank, ext, _ in batch
-                )
-            )
-            return
-        for seq, c, rank, external_id, content in batch:
-            copy.write_row(
-                (
-                    run_id,
-                    seq,
-                    c.customer_id,
-                    external_id,
-                    rank,
-                    c.offer_id,
-                    c.channel_id,
-                    c.creative_id,
-                    c.score,
-                    Jsonb(content) if content is not None else None,
-                )
-            )
+def _resume_outputs(run: Run) -> None:
+    """Hand out again the chunk outputs whose worker seems lost (lease run out)."""
+    now = timezone.now()
+    with transaction.atomic():
+        lost = list(
+            RunChunk.objects.select_for_update(skip_locked=True)
+            .filter(run=run, part="", lease_expires_at__lt=now)
+            .values_list("pk", "index")
+        )
+        RunChunk.objects.filter(pk__in=[pk for pk, _ in lost]).update(
+            lease_expires_at=now + _lease()
+        )
+        for _, chunk_index in lost:
+            _enqueue("run_output_task", run.pk, chunk_index)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+def _candidate_groups(run_id: str, indexes: list[int]) -> Iterator[list[tuple[int, bytes]]]:
+    """Each chunk's packed candidates in order, read a group of chunks at a time (at most
+    ``CANDIDATE_READ_BYTES`` per group unless one chunk alone is bigger): few round trips,
+    without holding every chunk in memory."""
+    sizes = dict(
+        RunCandidate.objects.filter(run_id=run_id)
+        .annotate(size=Length("data"))
+        .values_list("chunk_index", "size")
+    )
+    group: list[int] = []
+    budget = 0
+    for position, chunk_index in enumerate(indexes):
+        if chunk_index not in sizes:
+            raise RuntimeError(f"chunk {chunk_index} has no stored candidates")
+        group.append(chunk_index)
+        budget += sizes[chunk_index]
+        following = indexes[position + 1] if position + 1 < len(indexes) else None
+        if following is None or budget + sizes.get(following, 0) > CANDIDATE_READ_BYTES:
+            rows = candidates_load(run_id, group)
+            yield [(i, rows.pop(i)[0]) for i in group]
+            group, budget = [], 0
 
 
-def _copy_text(value: str) -> str:
-    return value.translate(_COPY_ESCAPES)
+def _store(
+    run: Run,
+    written: WrittenFile,
+    fmt: str,
+    totals: _Totals,
+    processed: int,
+    latency: float,
+    *,
+    skipped: int,
+    cap_reached: bool,
+) -> None:
+    snapshot: dict[str, Any] = run.snapshot or {}
+    stats = {
+        "totalCustomers": run.total_customers,
+        "processed": processed,
+        "recommended": totals.recommended,
+        "avgLatencyMs": round(latency / processed, 4) if processed else 0.0,
+    }
+    summary = {
+        "segmentSize": run.total_customers,
+        "processed": processed,
+        "recommended": totals.recommended,
+        "recommendations": totals.recommendations,
+        "skippedByCaps": skipped,
+        "capReached": cap_reached,
+        "byOffer": _breakdown(totals.by_offer, snapshot.get("offers") or {}),
+        "byChannel": _breakdown(totals.by_channel, snapshot.get("channels") or {}),
+        "byCreative": _breakdown(totals.by_creative, snapshot.get("creatives") or {}),
+    }
+    Run.objects.filter(pk=run.pk).update(
+        stats=stats,
+        summary=summary,
+        file_format=fmt,
+        file_path=str(written.path),
+        file_rows=written.rows,
+        file_size=written.size,
+        file_sha256=written.sha256,
+        finalized_at=timezone.now(),
+    )
 
 
 def _breakdown(counts: Counter, names: dict[str, Any]) -> list[dict[str, Any]]:

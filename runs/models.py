@@ -58,6 +58,11 @@ class Run(TenantScopedModel, TimeStampedModel):
     finalized_at = models.DateTimeField(
         null=True, blank=True, help_text="Results and file written; only delivery may remain."
     )
+    # With volume caps: the allocation pass (in finalize) is done and its counters; then each
+    # chunk writes its results and part of the file in parallel.
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    allocation = models.JSONField(default=dict, blank=True)
+    outputs_done = models.PositiveIntegerField(default=0)
     stats = models.JSONField(default=dict, blank=True)
     summary = models.JSONField(default=dict, blank=True)
     # Output file
@@ -112,6 +117,13 @@ class RunChunk(models.Model):
     latency_ms_total = models.FloatField(default=0)
     error = models.TextField(blank=True, default="")
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Once the chunk's results are written (by the chunk itself without volume caps, by its
+    # output task after the allocation with caps): its part of the file, named after the
+    # attempt that wrote it, and what it counted for the summary.
+    part = models.CharField(
+        max_length=255, blank=True, default="", help_text="The chunk's part of the file."
+    )
+    tallies = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["run", "index"]
@@ -123,41 +135,49 @@ class RunChunk(models.Model):
 
 
 class RunCandidate(models.Model):
-    """A ranked candidate for one customer, written by its chunk with COPY; the allocation pass
-    reads them in segment order. Rewritten whole when a chunk is retried."""
+    """A chunk's ranked candidates, packed (``runs.output.ChunkCandidates.pack``): written by
+    the chunk when the run has volume caps, read in segment order by the allocation (which
+    adds the ranks it gave), then read again by the chunk's output task; deleted when the run
+    is finalized. Rewritten whole when a chunk is retried."""
 
     id = models.BigAutoField(primary_key=True)
-    # No database FK: a deferred FK check per row made each chunk's commit slow; rows live and
-    # die with their run through the ORM's cascade and the finalize step.
+    # No database FK: rows live and die with their run through the ORM's cascade and the
+    # finalize step.
     run = models.ForeignKey(
         Run, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     chunk_index = models.PositiveIntegerField()
-    customer_id = models.BigIntegerField()
-    rank = models.PositiveSmallIntegerField()
-    offer_id = models.CharField(max_length=40)
-    channel_id = models.CharField(max_length=40)
-    creative_id = models.CharField(max_length=40)
-    score = models.FloatField()
+    data = models.BinaryField()
+    ranks = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text="The allocation's new rank of each candidate (0: not taken).",
+    )
 
     class Meta:
-        indexes = [
-            models.Index(fields=["run", "customer_id", "rank"], name="cand_order_idx"),
-            models.Index(fields=["run", "chunk_index"], name="cand_chunk_idx"),
+        constraints = [
+            models.UniqueConstraint(fields=["run", "chunk_index"], name="uniq_candidates_chunk")
         ]
 
     def __str__(self) -> str:
-        return f"{self.run_id} {self.customer_id} #{self.rank}"
+        return f"{self.run_id}#{self.chunk_index}"
 
 
 class RunResult(models.Model):
-    """An allocated recommendation: what the file and the results API show."""
+    """An allocated recommendation: what the file and the results API show.
 
-    id = models.BigAutoField(primary_key=True)
+    Keyed by (run, seq), which is also the order the API reads them in, and nothing else: a
+    run writes millions of these rows and every index costs about a quarter of that write.
+    (A search by external id prefix scans the run's rows through the key; a btree on
+    ``external_id`` cannot serve ``LIKE 'x%'`` under the database's C.UTF-8 collation anyway.)"""
+
+    pk = models.CompositePrimaryKey("run", "seq")
     run = models.ForeignKey(
         Run, on_delete=models.CASCADE, related_name="results", db_index=False, db_constraint=False
     )
-    seq = models.PositiveIntegerField(help_text="Position in segment order")
+    seq = models.PositiveBigIntegerField(
+        help_text="Sort key in segment order: customer id x the flow's limit + rank - 1."
+    )
     customer_id = models.BigIntegerField()
     external_id = models.CharField(max_length=255)
     rank = models.PositiveSmallIntegerField()
@@ -169,10 +189,6 @@ class RunResult(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [
-            models.Index(fields=["run", "seq"], name="result_seq_idx"),
-            models.Index(fields=["run", "external_id"], name="result_customer_idx"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.external_id} #{self.rank}"

@@ -4,9 +4,13 @@ Every step is idempotent and claimed with a conditional UPDATE or a row lock, so
 task, a redelivered message, a killed worker or two workers racing never double a result:
 
 - ``run_start`` only moves a ``pending`` run to ``running``;
-- a chunk writes its candidates and marks itself done in one transaction under a row lock,
-  replacing whatever an earlier attempt wrote;
-- ``run_finalize`` is claimed with a lease, and rewrites the results and the file whole.
+- a chunk writes what it produced and marks itself done in one transaction under a row lock,
+  replacing whatever an earlier attempt wrote. Without volume caps that is its share of the
+  results and (under a name of its own attempt) its part of the file, since allocation is
+  then per customer; with caps, its packed candidates for the one allocation pass;
+- ``run_finalize`` is claimed with a lease: without caps it joins the parts into the file and
+  adds up the chunks' tallies; with caps it allocates, and rewrites the results and the file
+  whole.
 
 Work that dies silently (kill -9) is found by ``runs_reap`` through expired leases.
 """
@@ -14,9 +18,13 @@ Work that dies silently (kill -9) is found by ``runs_reap`` through expired leas
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import time
+import uuid
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,8 +32,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, NotFound
-from runs.models import DeadLetter, Run, RunCandidate, RunChunk
+from runs.allocation import ArrayAllocator, Caps
+from runs.models import DeadLetter, Run, RunChunk, RunResult
 from runs.planning import plan_chunks, view_exists
+from runs.storage import run_file_path
+
+if TYPE_CHECKING:
+    from runs.output import ChunkCandidates
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +106,9 @@ def run_cancel(*, run: Run) -> Run:
     run.refresh_from_db()
     if not updated:
         raise Conflict(f"Run {run.pk} is already {run.status}.")
+    # A cancelled run never finalizes: drop the file parts its chunks wrote (best effort; a
+    # chunk still running may leave its own part behind).
+    shutil.rmtree(run_parts_dir(run.pk, run.tenant_id, run.snapshot or {}), ignore_errors=True)
     return run
 
 
@@ -158,44 +174,63 @@ def relaxed_commit() -> None:
     """Don't wait for the WAL flush when this transaction commits.
 
     Safe for run work: a crash can only lose the last fraction of a second of commits, and
-    each chunk's candidates and its "done" mark commit together, so a lost chunk is simply
-    pending again and the reaper hands it out once more. Never corrupts; only re-does."""
+    each chunk's results (or candidates) and its "done" mark commit together, so a lost chunk
+    is simply pending again and the reaper hands it out once more. Never corrupts; only
+    re-does."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-CANDIDATE_COLUMNS = (
-    "run_id",
-    "chunk_index",
-    "customer_id",
-    "rank",
-    "offer_id",
-    "channel_id",
-    "creative_id",
-    "score",
-)
+def run_has_caps(snapshot: dict[str, Any]) -> bool:
+    """With volume caps the allocation is one pass over the whole run (in finalize); without
+    them it is per customer, so each chunk writes its own results and part of the file."""
+    return any(v is not None for v in (snapshot.get("caps") or {}).values())
 
 
-def _copy_candidates(run_id: str, chunk_index: int, rows: list[tuple]) -> None:
-    """COPY the rows as one text stream (ids are ``[a-z0-9_]``: nothing to escape)."""
-    prefix = f"{run_id}\t{chunk_index}\t"
-    table = RunCandidate._meta.db_table
-    sql = f"COPY {table} ({', '.join(CANDIDATE_COLUMNS)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for start in range(0, len(rows), 10_000):
-            copy.write(
-                "".join(
-                    f"{prefix}{c}\t{r}\t{o}\t{ch}\t{cr}\t{sc!r}\n"
-                    for c, r, o, ch, cr, sc in rows[start : start + 10_000]
-                )
-            )
+def run_parts_dir(run_id: str, tenant_id: str, snapshot: dict[str, Any]) -> Path:
+    """Where chunks put their parts of the file: next to it, in the directory every worker
+    and the API already share (``NUDGE_RUN_FILES_DIR``)."""
+    fmt = (snapshot.get("fileConfig") or {}).get("format", "csv")
+    path = run_file_path(tenant_id=tenant_id, run_id=run_id, fmt=fmt)
+    return path.with_name(f"{run_id}.parts")
+
+
+def allocate_uncapped(candidates: ChunkCandidates, snapshot: dict[str, Any]) -> Any:
+    """Without caps, the allocation rule reduces to each customer's own first distinct
+    offers up to their limit: the new rank of every taken candidate, for this chunk alone."""
+    index = snapshot.get("index") or {}
+    allocator = ArrayAllocator(
+        Caps(), len(index.get("offers") or ()), len(index.get("channels") or ())
+    )
+    return allocator.allocate(
+        candidates.limit, candidates.count, candidates.offer, candidates.channel
+    )
+
+
+def _write_part(directory: Path, chunk_index: int, text: str) -> str:
+    """Write a chunk's part under a name of its own attempt, so a late duplicate attempt can
+    never overwrite the part that the database records for the chunk."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{chunk_index:06d}-{uuid.uuid4().hex[:12]}.part"
+    tmp = directory / f".{name}.tmp"
+    tmp.write_bytes(text.encode())
+    os.replace(tmp, directory / name)
+    return name
 
 
 def run_chunk_process(*, run_id: str, chunk_index: int) -> str:
-    """Evaluate one chunk and store its candidates. Returns what happened (for logs/tests)."""
-    from runs.evaluation import evaluate_chunk
+    """Evaluate one chunk and store what it produced. Returns what happened (for logs/tests).
 
-    run = Run.objects.filter(pk=run_id).only("status", "snapshot", "started_at").first()
+    Without caps: the chunk's results (COPY) and its part of the file, with its tallies.
+    With caps: its packed candidates, for the allocation in finalize. Either way in one
+    transaction with the chunk's "done" mark, under the chunk's row lock, replacing whatever
+    an earlier attempt wrote."""
+    from runs.evaluation import evaluate_chunk
+    from runs.output import Formatter, candidates_store
+
+    run = (
+        Run.objects.filter(pk=run_id).only("status", "snapshot", "started_at", "tenant_id").first()
+    )
     if run is None or run.status != Run.Status.RUNNING:
         return "skipped: run not running"
     chunk = RunChunk.objects.filter(run_id=run_id, index=chunk_index).first()
@@ -209,21 +244,36 @@ def run_chunk_process(*, run_id: str, chunk_index: int) -> str:
         lease_expires_at=timezone.now() + _lease(),
     )
     started = time.perf_counter()
-    rows, processed = evaluate_chunk(run, chunk)
+    candidates, processed = evaluate_chunk(run, chunk)
     elapsed_ms = (time.perf_counter() - started) * 1000
+    snapshot: dict[str, Any] = run.snapshot
+    packed, output, part = b"", None, ""
+    if run_has_caps(snapshot):
+        packed = candidates.pack()
+    else:
+        output = Formatter(run_id, snapshot).output(
+            candidates, allocate_uncapped(candidates, snapshot)
+        )
+        part = _write_part(
+            run_parts_dir(run_id, run.tenant_id, snapshot), chunk_index, output.file_part
+        )
     with transaction.atomic():
         relaxed_commit()
         locked = RunChunk.objects.select_for_update().get(pk=chunk.pk)
         if locked.status == RunChunk.Status.DONE:
             return "skipped: finished by another worker"
-        RunCandidate.objects.filter(run_id=run_id, chunk_index=chunk_index).delete()
-        _copy_candidates(run_id, chunk_index, rows)
+        if output is not None:
+            _replace_results(run_id, chunk, snapshot, output.copy_text)
+        else:
+            candidates_store(run_id, chunk_index, packed)
         RunChunk.objects.filter(pk=chunk.pk).update(
             status=RunChunk.Status.DONE,
             processed=processed,
             latency_ms_total=elapsed_ms,
             finished_at=timezone.now(),
             error="",
+            part=part,
+            tallies=output.tallies if output is not None else {},
         )
         Run.objects.filter(pk=run_id).update(
             chunks_done=F("chunks_done") + 1, processed=F("processed") + processed
@@ -232,6 +282,76 @@ def run_chunk_process(*, run_id: str, chunk_index: int) -> str:
         if done >= count:
             _enqueue("run_finalize_task", run_id)
     return "done"
+
+
+def _replace_results(run_id: str, chunk: RunChunk, snapshot: dict[str, Any], text: str) -> None:
+    """The chunk's results (seq is derived from the customer id, so the chunk's id range is
+    its seq range): whatever an earlier attempt left is removed first."""
+    from runs.output import copy_results
+
+    stride = max(int(snapshot.get("perCustomer") or 1), 1)
+    RunResult.objects.filter(
+        run_id=run_id, seq__gte=chunk.first_id * stride, seq__lt=(chunk.last_id + 1) * stride
+    ).delete()
+    copy_results(text)
+
+
+def run_output_process(*, run_id: str, chunk_index: int) -> str:
+    """With caps, after the allocation: write one chunk's results and part of the file from
+    its candidates and their allocated ranks, in parallel with the other chunks."""
+    from runs.output import ChunkCandidates, Formatter, candidates_load, unpack_ranks
+
+    run = (
+        Run.objects.filter(pk=run_id)
+        .only("status", "snapshot", "tenant_id", "allocated_at")
+        .first()
+    )
+    if run is None or run.status != Run.Status.RUNNING or run.allocated_at is None:
+        return "skipped: run not allocated"
+    chunk = RunChunk.objects.filter(run_id=run_id, index=chunk_index).first()
+    if chunk is None or chunk.part:
+        return "skipped: already written"
+    RunChunk.objects.filter(pk=chunk.pk, part="").update(
+        attempts=F("attempts") + 1, lease_expires_at=timezone.now() + _lease()
+    )
+    data, packed_ranks = candidates_load(run_id, [chunk_index])[chunk_index]
+    if packed_ranks is None:
+        raise RuntimeError(f"chunk {chunk_index} has no allocated ranks")
+    candidates = ChunkCandidates.unpack(data)
+    snapshot: dict[str, Any] = run.snapshot
+    output = Formatter(run_id, snapshot).output(candidates, unpack_ranks(candidates, packed_ranks))
+    part = _write_part(
+        run_parts_dir(run_id, run.tenant_id, snapshot), chunk_index, output.file_part
+    )
+    with transaction.atomic():
+        relaxed_commit()
+        locked = RunChunk.objects.select_for_update().get(pk=chunk.pk)
+        if locked.part:
+            return "skipped: written by another worker"
+        _replace_results(run_id, chunk, snapshot, output.copy_text)
+        RunChunk.objects.filter(pk=chunk.pk).update(part=part, tallies=output.tallies)
+        Run.objects.filter(pk=run_id).update(outputs_done=F("outputs_done") + 1)
+        done, count = Run.objects.filter(pk=run_id).values_list("outputs_done", "chunk_count").get()
+        if done >= count:
+            _enqueue("run_finalize_task", run_id)
+    return "done"
+
+
+def run_output_failed(*, run_id: str, chunk_index: int, error: str, final: bool) -> None:
+    """After the last retry a chunk's output goes to the dead-letter queue (its retry runs
+    finalize, which hands out the missing outputs again) and the run fails."""
+    if not final:
+        return
+    RunChunk.objects.filter(run_id=run_id, index=chunk_index, part="").update(
+        lease_expires_at=timezone.now(), error=error[:5000]
+    )
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        return
+    dead_letter_record(
+        run=run, kind=DeadLetter.Kind.FINALIZE, reference=f"output {chunk_index}", error=error
+    )
+    run_fail(run_id=run_id, error=f"Output of chunk {chunk_index} failed after retries: {error}")
 
 
 def run_chunk_failed(*, run_id: str, chunk_index: int, error: str, final: bool) -> None:
@@ -273,7 +393,7 @@ def run_finalize(*, run_id: str) -> str:
     if not claimed:
         return "skipped: not claimable"
     try:
-        finalize_run(Run.objects.select_related("campaign").get(pk=run_id))
+        state = finalize_run(Run.objects.select_related("campaign").get(pk=run_id))
     except Exception as exc:
         log.exception("run %s could not finalize", run_id)
         run = Run.objects.get(pk=run_id)
@@ -282,7 +402,15 @@ def run_finalize(*, run_id: str) -> str:
         )
         run_fail(run_id=run_id, error=f"Finalize failed: {exc}")
         raise
-    return "done"
+    if state != "done":
+        # Chunks are still writing their outputs: let the last of them claim finalize. If it
+        # finished while this one ran, it could not claim, so go again.
+        Run.objects.filter(pk=run_id).update(finalize_claimed_at=None)
+        if Run.objects.filter(
+            pk=run_id, status=Run.Status.RUNNING, outputs_done__gte=F("chunk_count")
+        ).exists():
+            _enqueue("run_finalize_task", run_id)
+    return state
 
 
 # --- reaper ------------------------------------------------------------------------------
@@ -319,6 +447,26 @@ def runs_reap() -> dict[str, int]:
                 status=RunChunk.Status.PENDING, lease_expires_at=now + lease
             )
             _enqueue("run_chunk_task", run_id, index)
+    with transaction.atomic():  # with caps: chunk outputs after the allocation
+        unwritten = list(
+            RunChunk.objects.select_for_update(skip_locked=True)
+            .filter(
+                run__status=Run.Status.RUNNING,
+                run__allocated_at__isnull=False,
+                status=RunChunk.Status.DONE,
+                part="",
+                lease_expires_at__lt=now,
+            )
+            .values_list("pk", "run_id", "index", "attempts")[:1000]
+        )
+        for pk, run_id, index, attempts in unwritten:
+            if attempts >= MAX_CHUNK_ATTEMPTS + 1:
+                run_output_failed(
+                    run_id=run_id, chunk_index=index, error="worker lost too many times", final=True
+                )
+                continue
+            RunChunk.objects.filter(pk=pk).update(lease_expires_at=now + lease)
+            _enqueue("run_output_task", run_id, index)
     finalizable = list(
         Run.objects.filter(
             status=Run.Status.RUNNING, chunks_done__gte=F("chunk_count"), started_at__lt=now - lease
@@ -328,7 +476,11 @@ def runs_reap() -> dict[str, int]:
     )
     for run_id in finalizable:
         _delay("run_finalize_task", run_id)
-    return {"pending": len(stale_pending), "chunks": len(expired), "finalize": len(finalizable)}
+    return {
+        "pending": len(stale_pending),
+        "chunks": len(expired) + len(unwritten),
+        "finalize": len(finalizable),
+    }
 
 
 def _delay(task_name: str, *args: Any) -> None:
@@ -376,6 +528,10 @@ def dead_letter_retry(*, letter: DeadLetter) -> DeadLetter:
             )
             _enqueue("run_chunk_task", run.pk, index)
         else:
+            # Finalize hands out again every output (caps) still unwritten.
+            RunChunk.objects.filter(run=run, status=RunChunk.Status.DONE, part="").update(
+                lease_expires_at=timezone.now()
+            )
             _enqueue("run_finalize_task", run.pk)
     letter.refresh_from_db()
     return letter

@@ -36,6 +36,25 @@ def run_chunk_task(self: Any, run_id: str, chunk_index: int) -> str:
         raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30)) from exc
 
 
+@shared_task(
+    name="runs.output", bind=True, max_retries=services.MAX_CHUNK_ATTEMPTS - 1, **IDEMPOTENT
+)
+def run_output_task(self: Any, run_id: str, chunk_index: int) -> str:
+    try:
+        return services.run_output_process(run_id=run_id, chunk_index=chunk_index)
+    except Exception as exc:
+        final = self.request.retries >= self.max_retries
+        services.run_output_failed(
+            run_id=run_id,
+            chunk_index=chunk_index,
+            error=f"{type(exc).__name__}: {exc}",
+            final=final,
+        )
+        if final:
+            raise
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30)) from exc
+
+
 @shared_task(name="runs.finalize", **IDEMPOTENT)
 def run_finalize_task(run_id: str) -> str:
     return services.run_finalize(run_id=run_id)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from runs import apis
@@ -8,6 +8,10 @@ router.register("runs", apis.RunViewSet, basename="run")
 router.register("dead-letters", apis.DeadLetterViewSet, basename="dead-letter")
 
 urlpatterns = [
-    path("campaigns/<str:campaign_id>/runs", apis.CampaignRunsView.as_view(), name="campaign-runs"),
+    re_path(
+        r"^campaigns/(?P<campaign_id>[A-Za-z0-9_-]{1,64})/runs$",
+        apis.CampaignRunsView.as_view(),
+        name="campaign-runs",
+    ),
     *router.urls,
 ]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -30,6 +32,10 @@ CODES = {
     500: "INTERNAL_ERROR",
     503: "SERVICE_UNAVAILABLE",
 }
+
+
+def too_big_message() -> str:
+    return f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
 
 
 def envelope(status_code: int, message: str, details: Any = None, code: str | None = None) -> dict:
@@ -61,6 +67,10 @@ def _first_message(details: Any, path: str = "") -> str:
 def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, NudgeError):
         return Response(envelope(exc.status, exc.message, exc.details, exc.code), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(envelope(413, too_big_message()), status=413)
+    if isinstance(exc, SuspiciousOperation):
+        return Response(envelope(400, str(exc) or "Bad request."), status=400)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"nonFieldErrors": exc.messages}
@@ -102,6 +112,16 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Any:
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> Any:
+    if is_api_path(request):
+        if isinstance(exception, RequestDataTooBig):
+            return _api_json(request, 413, too_big_message())
+        return _api_json(request, status.HTTP_400_BAD_REQUEST, "Bad request.")
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception or BadRequest())
 
 
 def handler500(request: HttpRequest) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -120,7 +120,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         stamp, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|", 1)
         if not pk or "\x00" in pk or len(pk) > 64:
             raise ValueError(pk)
-        return datetime.fromisoformat(stamp), pk
+        created_at = datetime.fromisoformat(stamp)
+        if created_at.tzinfo is None:  # ours always carry an offset; be lenient, not naive
+            created_at = created_at.replace(tzinfo=UTC)
+        return created_at, pk
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("Invalid cursor", details={"cursor": ["Invalid cursor."]}) from None
 

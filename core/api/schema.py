@@ -1,4 +1,6 @@
-"""OpenAPI: every operation documents the error envelope for the statuses it can return."""
+"""OpenAPI: every operation documents the error envelope for the statuses it can return, DELETE
+documents the body it really answers, and both authenticators are described. The schema is
+fuzzed against the API (tests/api), so it must stay true."""
 
 from __future__ import annotations
 
@@ -31,39 +33,62 @@ DESCRIPTIONS = {
     "404": "Not found (or owned by another tenant).",
     "405": "Method not allowed.",
     "409": "Conflict: duplicate name, invalid state transition, or still in use.",
-    "415": "Body is not application/json.",
+    "413": "Body larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+    "415": "Body is not application/json (or the media type the operation documents).",
     "429": "Rate limited; see Retry-After.",
 }
+
+
+def _error_statuses(path: str, method: str) -> list[str]:
+    statuses = ["400", "401", "403", "429"]
+    if "{" in path:
+        statuses.append("404")
+    if method in ("post", "put", "patch"):
+        statuses += ["409", "413", "415"]
+    if method == "delete":
+        statuses.append("409")  # still in use, or the tenant's last admin
+    if method in ("put", "patch", "delete") and "{" not in path:
+        statuses.append("404")
+    return statuses
+
+
+def _document_errors(operation: dict[str, Any], statuses: list[str]) -> None:
+    ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    for code in statuses:
+        operation["responses"].setdefault(code, {"description": DESCRIPTIONS[code]})
+    for code, response in operation["responses"].items():
+        # An error a view declared with a description only is still the envelope.
+        if code.startswith("4") and not response.get("content"):
+            response["content"] = {"application/json": {"schema": ref}}
+
+
+def _empty_query_values_are_absent(operation: dict[str, Any]) -> None:
+    """``?status=`` is the same as no ``status``, for every optional query parameter."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query" and not parameter.get("required"):
+            parameter["allowEmptyValue"] = True
+
+
+def _dedupe_security(operation: dict[str, Any]) -> None:
+    """``SPECTACULAR_SETTINGS["SECURITY"]`` repeats what the authenticators already say."""
+    if "security" in operation:
+        unique = {repr(sorted(r.items())): r for r in operation["security"]}
+        operation["security"] = list(unique.values())
 
 
 def add_error_responses(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    components = result.setdefault("components", {}).setdefault("schemas", {})
-    components["ErrorEnvelope"] = ERROR_SCHEMA
-    ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    """The postprocessing hook: error envelopes, plus the small truths drf-spectacular
+    cannot infer (empty query values, one entry per security scheme)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["ErrorEnvelope"] = ERROR_SCHEMA
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            if "security" in operation:  # settings.SECURITY repeats what the authenticators say
-                unique = {repr(sorted(r.items())): r for r in operation["security"]}
-                operation["security"] = list(unique.values())
-            statuses = ["400", "401", "403", "429"]
-            if "{" in path:
-                statuses.append("404")
-            if method in ("post", "put", "patch"):
-                statuses += ["409", "415"]
-            if method == "delete":
-                statuses.append("409")  # still in use, or the tenant's last admin
-            if method in ("put", "patch", "delete") and "{" not in path:
-                statuses.append("404")
-            for code in statuses:
-                operation["responses"].setdefault(code, {"description": DESCRIPTIONS[code]})
-            for code, response in operation["responses"].items():
-                # Errors declared by a view with a description only still use the envelope.
-                if code.startswith("4") and not response.get("content"):
-                    response["content"] = {"application/json": {"schema": ref}}
+            _document_errors(operation, _error_statuses(path, method))
+            _empty_query_values_are_absent(operation)
+            _dedupe_security(operation)
     return result
 
 

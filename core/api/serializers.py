@@ -20,12 +20,16 @@ class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class StrictStringMixin:
-    """A JSON string only: DRF's CharField turns ``0`` into ``"0"``, which the schema (type
-    string) does not allow."""
+    """A JSON string only, and no longer than ``max_length`` as sent: DRF's CharField turns
+    ``0`` into ``"0"`` and measures the length after trimming whitespace, neither of which the
+    schema (``type: string``, ``maxLength``) allows."""
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
             self.fail("invalid")  # type: ignore[attr-defined]
+        max_length = getattr(self, "max_length", None)
+        if max_length is not None and len(data) > max_length:
+            self.fail("max_length", max_length=max_length)  # type: ignore[attr-defined]
         return super().to_internal_value(data)  # type: ignore[misc]
 
 

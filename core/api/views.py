@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -10,9 +10,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, viewsets
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.schemas.inspectors import ViewInspector
 
+from core.api.parsers import NudgeJSONParser
 from core.api.schema import NudgeAutoSchema
 from core.api.serializers import SuccessSerializer
 from core.audit import set_audit_context
@@ -63,7 +66,22 @@ def enforce_json_body(request: Request, allowed: tuple[str, ...] = ("application
     if has_body and media_type not in allowed:
         raise exceptions.UnsupportedMediaType(
             media_type or "(none)",
-            detail=f"Content-Type must be application/json, got '{media_type or 'none'}'.",
+            detail=f"Content-Type must be {' or '.join(allowed)}, got '{media_type or 'none'}'.",
+        )
+
+
+def reject_nul_in_query(request: Request) -> None:
+    """No filter can match a NUL byte (PostgreSQL text cannot hold one): a 400 up front, so
+    no view passes one to the database."""
+    bad = sorted(
+        name.replace("\x00", "\\0")
+        for name, values in request.query_params.lists()
+        if "\x00" in name or any("\x00" in value for value in values)
+    )
+    if bad:
+        raise InvalidInput(
+            "Query parameters may not contain NUL bytes",
+            details={name: ["NUL bytes are not allowed."] for name in bad},
         )
 
 
@@ -92,7 +110,10 @@ class TenantAPIView:
     role_by_method: ClassVar[dict[str, Role]] = DEFAULT_ROLE_BY_METHOD
     role_by_action: ClassVar[dict[str, Role]] = {}
     accepted_media_types: ClassVar[tuple[str, ...]] = ("application/json",)
-    schema = NudgeAutoSchema()
+    parser_classes: Sequence[type[BaseParser]] = [NudgeJSONParser]
+    # Ids are letters, digits, "_" and "-": anything else (a NUL byte...) is a 404 at routing.
+    lookup_value_regex = r"[A-Za-z0-9_\-]+"
+    schema: ViewInspector | None = NudgeAutoSchema()
     # Views whose writes touch no audited table (e.g. recommend) skip naming the audit actor,
     # which saves two database round trips per request.
     audit_writes: ClassVar[bool] = True
@@ -137,6 +158,7 @@ class TenantAPIView:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         enforce_json_body(request, self.accepted_media_types)
+        reject_nul_in_query(request)
 
 
 class TenantModelViewSet(TenantAPIView, viewsets.ModelViewSet):
@@ -146,7 +168,6 @@ class TenantModelViewSet(TenantAPIView, viewsets.ModelViewSet):
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     model: ClassVar[Any]
-    lookup_value_regex = r"[A-Za-z0-9_\-]+"
 
     def base_queryset(self) -> QuerySet:
         manager = self.model.objects
