@@ -206,10 +206,15 @@ class SegmentViewSet(TenantModelViewSet):
         )
 
     @extend_schema(
-        summary="Preview a segment", description=PREVIEW_DESCRIPTION, responses=PreviewSerializer
+        summary="Preview a segment",
+        description=PREVIEW_DESCRIPTION + " Takes no body (an empty JSON object is accepted).",
+        request=None,
+        responses=PreviewSerializer,
     )
     @action(detail=True, methods=["get", "post"], url_path="preview")
     def preview(self, request: Request, pk: str | None = None) -> Response:
+        if request.method == "POST" and request.META.get("CONTENT_LENGTH") not in (None, "", "0"):
+            _object_body(request)
         segment = self.get_object()
         count, customers = selectors.segment_preview(segment=segment)
         return self._preview_response(count, customers)
