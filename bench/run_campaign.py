@@ -200,6 +200,14 @@ def build(customers: int, offers: int) -> dict[str, Any]:
     return {"campaigns": campaigns, "load_seconds": load_seconds}
 
 
+def remove_run_files(world: dict[str, Any]) -> None:
+    """The benchmark tenant's run files (a 1M run writes ~180 MB of them)."""
+    from django.conf import settings
+
+    tenant_id = next(iter(world["campaigns"].values())).tenant_id
+    shutil.rmtree(Path(settings.NUDGE_RUN_FILES_DIR) / tenant_id, ignore_errors=True)
+
+
 def caps_for(customers: int) -> dict[str, int]:
     """Caps that bite on this data: the popular offers fill up (customers fall back to their
     next-best ones) and the run total is reached before the last customers."""
@@ -229,6 +237,7 @@ def reuse(db_name: str) -> dict[str, Any] | None:
     }
     if not all(campaigns.values()):
         return None
+    remove_run_files({"campaigns": campaigns})
     with connection.cursor() as cursor:  # start from the same state as a fresh database
         cursor.execute(
             "TRUNCATE runs_runresult, runs_runcandidate, runs_runchunk, runs_deadletter, runs_run"
@@ -365,9 +374,10 @@ class CpuMeter:
                 "SELECT pid, datname, backend_type FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
             )
             for pid, datname, backend_type in cursor.fetchall():
-                if datname == self.db_name and backend_type == "client backend":
-                    pids[pid] = "postgres"
-                elif datname is None:
+                if backend_type == "client backend":
+                    if datname == self.db_name:
+                        pids[pid] = "postgres"
+                elif datname in (None, self.db_name):  # autovacuum, io and parallel workers...
                     pids[pid] = "pg background"
         return pids
 
@@ -411,7 +421,7 @@ def measure(campaign: Any, workers: Workers, meter: CpuMeter) -> dict[str, Any]:
     while True:
         workers.sample()
         ticks += 1
-        if ticks % 10 == 0:
+        if ticks % 3 == 0:
             meter.sample()
         status, count, done = (
             Run.objects.filter(pk=run.pk).values_list("status", "chunk_count", "chunks_done").get()
@@ -505,6 +515,7 @@ def main() -> None:
         if workers:
             workers.stop()
         if not (args.keep or args.reuse):
+            remove_run_files(world)
             creation.destroy_test_db(original, verbosity=0)
     text = report(args, world, rows)
     print(text)
@@ -550,8 +561,8 @@ def report(args: argparse.Namespace, world: dict[str, Any], rows: list[tuple[str
         "file's parts; with caps: the allocation pass, then every chunk's results and file part "
         "in parallel, then the join). *CPU s* is counted while the run lasts: the worker "
         "processes, the PostgreSQL backends of the benchmark database, PostgreSQL's background "
-        "processes, this script (polling), and everything else on the machine (other "
-        "sessions' work).",
+        "processes (WAL, checkpoints, I/O workers, autovacuum of the benchmark database), this "
+        "script (polling), and everything else on the machine (other sessions' work).",
         "",
         f"10M customers, projected linearly from the whole-segment run ({per_million:.1f} s per "
         f"million): about {per_million * 10:.0f} s with {args.workers} workers on this machine "
