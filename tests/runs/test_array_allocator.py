@@ -4,6 +4,7 @@ picks (same offers, ranks and counters), however the customers are split into ch
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -45,7 +46,7 @@ def check(seed: int) -> None:
     got = {}
     cuts = sorted(rng.sample(range(n + 1), min(3, n + 1)))
     bounds = [0, *cuts, n]
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in pairwise(bounds):
         if b <= a:
             continue
         ranks = arr.allocate(np.full(b - a, per), count[a:b], offer[a:b], channel[a:b])
