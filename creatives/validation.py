@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from catalog.validation import type_name
 from creatives.rendering import KEY_RE, SourceError, parse_source
 
 MAX_PERSONALIZATION = 500
@@ -82,19 +83,3 @@ def personalization_problems(value: Any) -> list[str]:
             except SourceError as exc:
                 problems.append(f"[{index}].source: {exc}.")
     return problems
-
-
-def type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
