@@ -3,23 +3,25 @@
 Sets up (idempotently) a ``bench-decisioning`` tenant in the configured database: 50 active
 offers with 5-condition eligibility rules, 3 channels, 2 creatives per offer x channel, 10,000
 customers and a published flow (formula scoring, a frequency cap, top 3). Then starts gunicorn
-on 127.0.0.1, drives it with an asyncio keep-alive client for a fixed number of requests, and
-reads the server time of every request from gunicorn's access log (``%(D)s``).
+on 127.0.0.1 (the Procfile's settings), drives it with ``wrk`` (32 keep-alive connections; a C
+load generator, so the client takes little of the two cores) for ``--seconds`` after a warm-up,
+and keeps every response's status and server time (the ``Server-Timing: app;dur=`` header
+that Nudge's middleware sets). Gunicorn runs with its defaults' access log (none): writing one
+costs ~0.2 ms of CPU per request here.
 
     DATABASE_URL=$(.venv/bin/python scripts/db_url.py) \\
-        .venv/bin/python bench/decisioning_recommend.py [--requests 20000] [--workers 3] [--threads 1]
+        .venv/bin/python bench/decisioning_recommend.py [--seconds 20] [--workers 3] [--threads 1]
 
-The load stays on loopback and stops by itself after ``--requests`` requests or ``--timeout``
-seconds.
+``wrk`` comes from Debian (``scripts/system_deps.sh wrk`` installs it when missing).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import random
+import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -37,6 +39,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 TENANT_SLUG = "bench-decisioning"
 CUSTOMERS = 10_000
 FLOW_KEY = "bench"
+CORES = os.cpu_count() or 1
 
 
 def setup_data() -> tuple[str, list[str]]:
@@ -45,13 +48,14 @@ def setup_data() -> tuple[str, list[str]]:
 
     django.setup()
     from decisioning_data import COUNTRIES, SEGMENTS, TIERS, offer_rule
+    from django.db import connection
 
     from audience.models import Customer
     from catalog.models import Category, Channel, Offer
     from core.models import Tenant
     from core.services import api_key_create
     from creatives.models import Creative
-    from decisioning.models import DecisionFlow
+    from decisioning.models import DecisionFlow, Interaction, OutcomeCounter
     from decisioning.services import decision_flow_publish
 
     tenant, _ = Tenant.objects.get_or_create(
@@ -122,6 +126,12 @@ def setup_data() -> tuple[str, list[str]]:
             },
         )
         decision_flow_publish(flow=flow)
+    # Every run starts from the same history: the frequency cap reads today's interactions,
+    # so leftovers of earlier runs would make each run do more work than the last.
+    Interaction.objects.filter(tenant=tenant).delete()
+    OutcomeCounter.objects.filter(tenant=tenant).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE decisioning_interaction")
     _, key = api_key_create(tenant=tenant, name="bench", role="editor")
     ids = [f"bench-{k}" for k in range(CUSTOMERS)]
     return key, ids
@@ -133,116 +143,155 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def recommend_request(key: str, customers: list[str], rng: random.Random) -> bytes:
-    body = json.dumps({"customerId": rng.choice(customers), "decisionFlowKey": FLOW_KEY}).encode()
-    return (
-        b"POST /api/v1/recommend HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Content-Type: application/json\r\nX-API-Key: " + key.encode() + b"\r\n"
-        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-    )
+# Every thread counts statuses and Server-Timing durations (a histogram in 0.01 ms buckets,
+# cheap for the load generator); done() prints "status <code> <n>" and "ms <bucket> <n>".
+COLLECT_LUA = """
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  statuses = {}
+  buckets = {}
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if status == 200 then
+    local timing = headers["Server-Timing"] or headers["server-timing"]
+    if timing then
+      local b = math.floor(tonumber(string.match(timing, "dur=([0-9.]+)")) * 100 + 0.5)
+      buckets[b] = (buckets[b] or 0) + 1
+    end
+  end
+end
+function done(summary, latency, requests)
+  io.write("--samples--\\n")
+  for _, thread in ipairs(threads) do
+    for code, n in pairs(thread:get("statuses")) do
+      io.write("status ", code, " ", n, "\\n")
+    end
+    for b, n in pairs(thread:get("buckets")) do
+      io.write("ms ", b, " ", n, "\\n")
+    end
+  end
+end
+"""
 
+RECOMMEND_LUA = (
+    COLLECT_LUA
+    + """
+local key = "%(key)s"
+local count = %(count)d
+wrk.method = "POST"
+wrk.path = "/api/v1/recommend"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-API-Key"] = key
+request = function()
+  local body = '{"customerId": "bench-' .. math.random(0, count - 1) .. '", "decisionFlowKey": "%(flow)s"}'
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+)
 
-def baseline_request(key: str, customers: list[str], rng: random.Random) -> bytes:
-    """GET /api/v1/tenant: the same stack (auth, middleware, DRF) doing almost nothing."""
-    return (
-        b"GET /api/v1/tenant HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: "
-        + key.encode()
-        + b"\r\n\r\n"
-    )
-
-
-async def client_loop(
-    port: int,
-    build: Any,
-    key: str,
-    customers: list[str],
-    counter: list[int],
-    total: int,
-    latencies: list[float],
-    statuses: dict[int, int],
-    deadline: float,
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    rng = random.Random()
-    while counter[0] < total and time.perf_counter() < deadline:
-        counter[0] += 1
-        request = build(key, customers, rng)
-        start = time.perf_counter()
-        writer.write(request)
-        status_line = await reader.readline()
-        length = 0
-        close = False
-        while True:
-            line = await reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "connection" and value.strip().lower() == "close":
-                close = True
-        await reader.readexactly(length)
-        latencies.append(time.perf_counter() - start)
-        code = int(status_line.split()[1]) if status_line else 0
-        statuses[code] = statuses.get(code, 0) + 1
-        if close:
-            writer.close()
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.close()
-
-
-async def drive(
-    port: int,
-    build: Any,
-    key: str,
-    customers: list[str],
-    total: int,
-    concurrency: int,
-    timeout: float,
-) -> tuple[float, list[float], dict[int, int]]:
-    counter = [0]
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    deadline = time.perf_counter() + timeout
-    start = time.perf_counter()
-    await asyncio.gather(
-        *(
-            client_loop(port, build, key, customers, counter, total, latencies, statuses, deadline)
-            for _ in range(concurrency)
-        )
-    )
-    return time.perf_counter() - start, latencies, statuses
+BASELINE_LUA = (
+    COLLECT_LUA
+    + """
+wrk.method = "GET"
+wrk.path = "/api/v1/tenant"
+wrk.headers["X-API-Key"] = "%(key)s"
+"""
+)
 
 
 @dataclass
 class Phase:
-    requests: int
     elapsed: float
-    latencies: list[float]
     statuses: dict[int, int]
     server_ms: list[float]
-    server_cpu: float
+    cpu: dict[str, float]  # CPU seconds during the phase: gunicorn, postgres, wrk, busy
+    wrk_rate: float
+    client_p50_ms: float
+    client_p99_ms: float
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values())
 
     @property
     def rate(self) -> float:
-        return len(self.latencies) / self.elapsed
+        return self.requests / self.elapsed
+
+    def cpu_ms(self, group: str) -> float:
+        """CPU milliseconds per request spent by ``group``."""
+        return self.cpu[group] / max(self.requests, 1) * 1000
 
 
-def run_phase(
-    port: int, build: Any, key: str, customers: list[str], log: Path, server_pid: int, args: Any
-) -> Phase:
-    asyncio.run(drive(port, build, key, customers, args.warmup, args.concurrency, args.timeout))
+def _wrk(port: int, script: Path, seconds: float, args: Any) -> str:
+    return subprocess.run(
+        [
+            "wrk",
+            f"-t{args.client_threads}",
+            f"-c{args.concurrency}",
+            f"-d{seconds:g}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def _wrk_ms(text: str, label: str) -> float:
+    """A latency from wrk's --latency table (``99%   12.34ms``) in milliseconds."""
+    for line in text.splitlines():
+        parts = line.split()
+        if parts[:1] == [label]:
+            value = parts[1]
+            for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+                if value.endswith(suffix):
+                    return float(value[: -len(suffix)]) * factor
+    return float("nan")
+
+
+def run_phase(port: int, lua: str, workdir: Path, server_pid: int, args: Any) -> Phase:
+    script = workdir / "load.lua"
+    script.write_text(lua)
+    _wrk(port, script, args.warmup, args)
     time.sleep(0.5)
-    skip = len(log.read_text().splitlines())
-    cpu_before = _children_cpu(server_pid)
-    elapsed, latencies, statuses = asyncio.run(
-        drive(port, build, key, customers, args.requests, args.concurrency, args.timeout)
+    cpu_before = _cpu_by_group(server_pid)
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    out = _wrk(port, script, args.seconds, args)
+    elapsed = time.perf_counter() - started
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_after = _cpu_by_group(server_pid)
+    cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
+    cpu["wrk"] = (wrk_after.ru_utime + wrk_after.ru_stime) - (
+        wrk_before.ru_utime + wrk_before.ru_stime
     )
-    server_cpu = _children_cpu(server_pid) - cpu_before
-    time.sleep(0.5)
-    lines = log.read_text().splitlines()[skip:]
-    server_ms = [int(line.split()[0]) / 1000 for line in lines if line.split()[1] == "200"]
-    return Phase(len(latencies), elapsed, latencies, statuses, server_ms, server_cpu)
+    summary, _, samples = out.partition("--samples--\n")
+    statuses: dict[int, int] = {}
+    server_ms: list[float] = []
+    for line in samples.splitlines():
+        kind, value, count = line.split()
+        if kind == "status":
+            statuses[int(value)] = statuses.get(int(value), 0) + int(count)
+        else:
+            server_ms += [int(value) / 100] * int(count)
+    rate = next(
+        (
+            float(line.split()[1])
+            for line in summary.splitlines()
+            if line.startswith("Requests/sec")
+        ),
+        float("nan"),
+    )
+    return Phase(
+        elapsed, statuses, server_ms, cpu, rate, _wrk_ms(summary, "50%"), _wrk_ms(summary, "99%")
+    )
 
 
 def pct(values: list[float], p: float) -> float:
@@ -252,38 +301,36 @@ def pct(values: list[float], p: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=20_000)
-    parser.add_argument("--warmup", type=int, default=2_000)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=4)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--client-threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--worker-class", default=None, help="default: config/gunicorn.py's")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
+    if shutil.which("wrk") is None:
+        subprocess.run(["bash", str(ROOT / "scripts/system_deps.sh"), "wrk"], check=True)
     key, customers = setup_data()
     load_before = os.getloadavg()[0]
     port = free_port()
-    log = Path(tempfile.mkdtemp()) / "access.log"
+    workdir = Path(tempfile.mkdtemp())
     env = {**os.environ, "NUDGE_API_RATE": "100000000/second", "DJANGO_DEBUG": "false"}
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
             "config.wsgi",
+            "--config",
+            "python:config.gunicorn",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
             str(args.workers),
-            "--worker-class",
-            "gthread",
             "--threads",
             str(args.threads),
-            "--keep-alive",
-            "30",
-            "--access-logfile",
-            str(log),
-            "--access-logformat",
-            "%(D)s %(s)s",
+            *(["--worker-class", args.worker_class] if args.worker_class else []),
         ],
         cwd=ROOT,
         env=env,
@@ -297,8 +344,9 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        rec = run_phase(port, recommend_request, key, customers, log, server.pid, args)
-        base = run_phase(port, baseline_request, key, customers, log, server.pid, args)
+        lua = {"key": key, "count": len(customers), "flow": FLOW_KEY}
+        rec = run_phase(port, RECOMMEND_LUA % lua, workdir, server.pid, args)
+        base = run_phase(port, BASELINE_LUA % lua, workdir, server.pid, args)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -309,26 +357,32 @@ def main() -> None:
     table = [
         (
             "setup",
-            f"gunicorn gthread {args.workers} workers x {args.threads} threads; "
-            f"{args.concurrency} keep-alive asyncio clients on the same 2 cores",
+            f"gunicorn {args.worker_class or 'sync (config/gunicorn.py)'}, {args.workers} "
+            f"workers x {args.threads} threads; wrk, {args.concurrency} connections, "
+            f"on the same {CORES} cores",
         ),
         ("flow", "50 offers x 5 conditions, formula, offer frequency cap, top 3, rendered"),
         ("requests measured", f"{rec.requests:,} in {rec.elapsed:.1f} s; {rec.statuses}"),
         ("throughput", f"{rec.rate:,.0f} req/s (target >= 800)"),
         (
-            "server time p50 / p90 / p99",
+            "server time (Server-Timing) p50 / p90 / p99",
             f"{ms(rec.server_ms, 50)} / {ms(rec.server_ms, 90)} / {ms(rec.server_ms, 99)} ms "
             "(target p50 <= 5, p99 <= 20)",
         ),
         (
             "client latency p50 / p99",
-            f"{pct(rec.latencies, 50) * 1000:.1f} / {pct(rec.latencies, 99) * 1000:.1f} ms",
+            f"{rec.client_p50_ms:.1f} / {rec.client_p99_ms:.1f} ms",
         ),
-        ("gunicorn CPU per recommend", f"{rec.server_cpu / max(rec.requests, 1) * 1000:.2f} ms"),
+        (
+            "CPU per recommend: gunicorn / PostgreSQL / wrk",
+            f"{rec.cpu_ms('gunicorn'):.2f} / {rec.cpu_ms('postgres'):.2f} / "
+            f"{rec.cpu_ms('wrk'):.2f} ms",
+        ),
+        ("machine CPU busy", f"{rec.cpu['busy'] / rec.elapsed / CORES:.0%} of {CORES} cores"),
         (
             "baseline GET /api/v1/tenant (same stack)",
             f"{base.rate:,.0f} req/s; server p50 {ms(base.server_ms, 50)} ms; "
-            f"CPU {base.server_cpu / max(base.requests, 1) * 1000:.2f} ms/request",
+            f"gunicorn CPU {base.cpu_ms('gunicorn'):.2f} ms/request",
         ),
         (
             "machine load (1-min average, before / after)",
@@ -346,14 +400,15 @@ def main() -> None:
             "recommend",
             table,
             "`DATABASE_URL=... .venv/bin/python bench/decisioning_recommend.py "
-            f"--requests {args.requests} --workers {args.workers} --threads {args.threads}`",
+            f"--seconds {args.seconds:g} --workers {args.workers} --threads {args.threads}`",
         )
 
 
-def _children_cpu(pid: int) -> float:
-    """User + system CPU seconds of gunicorn's master and workers (from /proc)."""
-    total = 0.0
+def _cpu_by_group(server_pid: int) -> dict[str, float]:
+    """User + system CPU seconds so far of gunicorn (master and workers), PostgreSQL's
+    processes, read from /proc, and the machine's busy seconds (/proc/stat)."""
     tick = os.sysconf("SC_CLK_TCK")
+    out = {"gunicorn": 0.0, "postgres": 0.0}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -361,11 +416,17 @@ def _children_cpu(pid: int) -> float:
             stat = (proc / "stat").read_text()
         except OSError:
             continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat.rsplit(")", 1)[1].split()
-        ppid = int(fields[1])
-        if int(proc.name) == pid or ppid == pid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(proc.name) == server_pid or int(fields[1]) == server_pid:
+            out["gunicorn"] += seconds
+        elif name.startswith("postgres"):
+            out["postgres"] += seconds
+    totals = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    idle = int(totals[3]) + int(totals[4])
+    out["busy"] = (sum(int(v) for v in totals) - idle) / tick
+    return out
 
 
 if __name__ == "__main__":

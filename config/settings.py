@@ -93,6 +93,8 @@ else:
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's PostgreSQL backend whose health check asks the socket instead of running SELECT 1.
+DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 if env.str("NUDGE_DB_NAME", default=""):  # e.g. a test worker process pointed at the test database
     DATABASES["default"]["NAME"] = env.str("NUDGE_DB_NAME")
 if "NUDGE_TEST_DB_NAME" in env.ENVIRON:
@@ -142,6 +144,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.HasTenantRole"],
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.NudgeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.JsonFirstNegotiation",
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.OffsetPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.TenantPrincipalRateThrottle"],
@@ -150,8 +153,16 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "NON_FIELD_ERRORS_KEY": "nonFieldErrors",
 }
-# Requests per principal (API key or user) per tenant; "<n>/<second|minute|hour|day>".
+# Requests per principal (API key or user) per tenant per clock-aligned window;
+# "<n>/<second|minute|hour|day>" (core/api/throttling.py). Empty: no limit.
 NUDGE_API_RATE = env.str("NUDGE_API_RATE", default="6000/minute")
+# Seconds a worker process reuses an API-key lookup (0: every request reads the key).
+# Revoking a key evicts it at once in the process that revoked it; others within this time.
+NUDGE_API_KEY_CACHE_SECONDS = env.float("NUDGE_API_KEY_CACHE_SECONDS", default=5.0)
+# Seconds a process reuses a published flow version's catalog snapshot (decisioning/snapshots.py).
+NUDGE_DECISION_SNAPSHOT_TTL = env.float("NUDGE_DECISION_SNAPSHOT_TTL", default=5.0)
+# Seconds a process sums /recommend exposure counts before writing them (decisioning/exposures.py).
+NUDGE_EXPOSURE_FLUSH_SECONDS = env.float("NUDGE_EXPOSURE_FLUSH_SECONDS", default=1.0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Nudge API",

@@ -9,11 +9,11 @@ handler404 = "core.api.exceptions.handler404"
 handler500 = "core.api.exceptions.handler500"
 
 api_v1 = [
+    path("", include("decisioning.urls")),  # first: /recommend is the hottest route
     path("", include("core.urls")),
     path("", include("catalog.urls")),
     path("", include("audience.urls")),
     path("", include("creatives.urls")),
-    path("", include("decisioning.urls")),
     path("", include("campaigns.urls")),
     path("", include("runs.urls")),
 ]

@@ -1,10 +1,12 @@
-"""Per-request context: a request id (``X-Request-Id`` echoed or generated) and, for logged-in
-browser users, the audit actor. API requests set the actor after DRF authentication
-(see ``core.api.views.TenantAPIView``)."""
+"""Per-request context: a request id (``X-Request-Id`` echoed or generated), the time the
+application took (``Server-Timing: app;dur=<ms>``, which browsers' developer tools and the
+recommend benchmark read) and, for logged-in browser users, the audit actor. API requests set
+the actor after DRF authentication (see ``core.api.views.TenantAPIView``)."""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 
@@ -25,6 +27,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
         request.request_id = request_id_for(request)  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
         context_set = False
@@ -37,4 +40,5 @@ class RequestContextMiddleware:
             if context_set or getattr(request, "_audit_context_set", False):
                 clear_audit_context()
         response["X-Request-Id"] = request.request_id  # type: ignore[attr-defined]
+        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         return response

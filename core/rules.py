@@ -464,11 +464,16 @@ def _getter(path: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
 
 def evaluate(rule: Rule | Mapping[str, Any], record: Mapping[str, Any]) -> bool:
     """Evaluate ``rule`` against ``record`` (a plain mapping). The rule compiles once."""
+    return predicate(rule)(record)
+
+
+def predicate(rule: Rule | Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
+    """The compiled closure ``evaluate`` calls (cached on the rule), for hot loops."""
     if not isinstance(rule, Rule):
         rule = parse_rule(rule)
     if not rule._predicate:
         rule._predicate.append(compile_python(rule))
-    return rule._predicate[0](record)
+    return rule._predicate[0]
 
 
 def compile_python(rule: Rule) -> Callable[[Mapping[str, Any]], bool]:

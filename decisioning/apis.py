@@ -30,6 +30,7 @@ from decisioning.serializers import (
     RespondRequestSerializer,
     RespondResponseSerializer,
     RollbackSerializer,
+    recommend_body,
 )
 from decisioning.services import (
     decision_flow_create,
@@ -206,9 +207,7 @@ class RecommendView(TenantAPIView, GenericAPIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        body = RecommendRequestSerializer(data=_data(request))
-        body.is_valid(raise_exception=True)
-        v = body.validated_data
+        v = recommend_body(_data(request))
         rec = recommend(
             tenant=self.tenant,
             customer_ref=v["customerId"],

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from django.db import connection
 
+from core.db.prepared import fetch_prepared
 from core.errors import NotFound
 from decisioning.engine.columns import MISSING, ChunkHistory, Column, CustomerChunk
 from decisioning.engine.data import HistoryEvent
@@ -54,18 +55,33 @@ def _find_sql() -> str:
     return _FIND_SQL["sql"]
 
 
-def customer_find(*, tenant_id: str, ref: str) -> dict[str, Any]:
-    """The customer whose external id (or, failing that, numeric Nudge id) is ``ref``; 404."""
+def customer_find_params(*, tenant_id: str, ref: str) -> list[Any]:
+    """Parameters of ``customer_find_sql()`` for ``ref`` (an external id or a Nudge id)."""
     pk = int(ref) if ref.isdigit() and len(ref) < 19 else None
-    with connection.cursor() as cursor:
-        cursor.execute(_find_sql(), [tenant_id, ref, pk, ref])
-        row = cursor.fetchone()
-    if row is None:
+    return [tenant_id, ref, pk, ref]
+
+
+def customer_find_sql() -> str:
+    """The lookup ``customer_find`` runs (for callers that fold it into another statement)."""
+    return _find_sql()
+
+
+def customer_from_row(ref: str, row: Sequence[Any] | None) -> dict[str, Any]:
+    """The customer record from the lookup's columns; 404 when there was no row."""
+    if row is None or row[0] is None:
         raise NotFound(f"Customer '{ref}' not found", details={"customerId": [ref]})
     record = dict(zip(record_fields(), row, strict=True))
     if isinstance(record.get("attributes"), str):
         record["attributes"] = json.loads(record["attributes"])
     return record
+
+
+def customer_find(*, tenant_id: str, ref: str) -> dict[str, Any]:
+    """The customer whose external id (or, failing that, numeric Nudge id) is ``ref``; 404."""
+    with connection.cursor() as cursor:
+        cursor.execute(_find_sql(), customer_find_params(tenant_id=tenant_id, ref=ref))
+        row = cursor.fetchone()
+    return customer_from_row(ref, row)
 
 
 def history_query(where: str) -> str:
@@ -77,6 +93,41 @@ def history_query(where: str) -> str:
     )
 
 
+HISTORY_ARRAYS_SQL = (
+    "SELECT array_agg(offer_id) AS h_offer, array_agg(category_id) AS h_category, "
+    "array_agg(channel_id) AS h_channel, array_agg(outcome) AS h_outcome, "
+    "array_agg((extract(epoch FROM created_at) * 1000000)::bigint) AS h_at "
+    "FROM decisioning_interaction WHERE tenant_id = %s AND customer_id = c.id "
+    "AND created_at >= %s AND outcome = ANY(%s)"
+)
+
+
+def customer_with_history_sql() -> str:
+    """``customer_find_sql()`` plus five columns: the customer's history as arrays (offer,
+    category, channel, outcome, time in µs); parameters: the lookup's, then those of
+    ``history_window_params``."""
+    return (
+        f"SELECT c.*, h.* FROM ({_find_sql()}) c LEFT JOIN LATERAL ({HISTORY_ARRAYS_SQL}) h ON true"
+    )
+
+
+def history_window_params(
+    *, tenant_id: str, days: int, outcomes: Sequence[str], now: datetime
+) -> list[Any]:
+    return [tenant_id, now - timedelta(days=days), list(outcomes)]
+
+
+def history_from_arrays(arrays: Sequence[Any]) -> list[HistoryEvent]:
+    """The history events of ``customer_with_history_sql()``'s five array columns."""
+    offers, categories, channels, outcomes, times = arrays
+    if not offers:
+        return []
+    return [
+        HistoryEvent(*event)
+        for event in zip(offers, categories, channels, outcomes, times, strict=True)
+    ]
+
+
 def customer_history(
     *, prep: PreparedFlow, tenant_id: str, customer_id: Any, now: datetime
 ) -> list[HistoryEvent]:
@@ -84,15 +135,14 @@ def customer_history(
     if prep.max_history_days <= 0:
         return []
     since = now - timedelta(days=prep.max_history_days)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            history_query("customer_id = %s"),
-            [tenant_id, customer_id, since, prep.history_outcomes],
-        )
-        return [
-            HistoryEvent(offer, category, channel, outcome, at_us)
-            for _, offer, category, channel, outcome, at_us in cursor.fetchall()
-        ]
+    rows = fetch_prepared(
+        history_query("customer_id = %s"),
+        [tenant_id, customer_id, since, list(prep.history_outcomes)],
+    )
+    return [
+        HistoryEvent(offer, category, channel, outcome, at_us)
+        for _, offer, category, channel, outcome, at_us in rows
+    ]
 
 
 def customer_chunk_load(

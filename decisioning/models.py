@@ -98,15 +98,27 @@ class Interaction(models.Model):
 
     Append-only event data, not configuration: no soft-delete, version or audit trigger.
     Offer, channel, creative and flow are kept as ids (no database constraint) so history
-    outlives catalog changes.
+    outlives catalog changes; tenant and customer have no database constraint either (see
+    below).
     """
 
     id = PrefixedIdField(prefix="int")
+    # No database constraints on the hot insert path: a foreign-key check locks the parent
+    # row (FOR KEY SHARE), so every /recommend would queue on the one tenant row. Deleting a
+    # tenant or customer through Django still cascades here (on_delete runs in the ORM).
     tenant = models.ForeignKey(
-        "core.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+        "core.Tenant",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     customer = models.ForeignKey(
-        "audience.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
+        "audience.Customer",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     recommendation_id = models.CharField(max_length=40, null=True, blank=True)
     offer = models.ForeignKey(

@@ -1,8 +1,10 @@
 """Real-time decisions (``POST /recommend``) and outcomes (``POST /respond``).
 
-Per recommend call: one query for the flow, one for the customer, one for their history (only
-when the flow has contact policies), and one statement that records the recommendations and
-bumps the learned-propensity counters. The catalog snapshot comes from a per-process cache.
+Per recommend call, two round trips: one prepared statement reads the flow, the customer and
+(when the flow has contact policies) their history; one statement records the
+recommendations, and every second or so the process's buffered exposure counts with them
+(``decisioning.exposures``). The API key (``core.api.key_cache``) and the published version's
+catalog snapshot (``decisioning.snapshots``) come from short per-process caches.
 """
 
 from __future__ import annotations
@@ -18,13 +20,25 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.db.prepared import fetch_prepared
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ids import new_id
 from core.models import Tenant
-from decisioning.customers import customer_find, customer_history
+from decisioning.customers import (
+    customer_find,
+    customer_find_params,
+    customer_find_sql,
+    customer_from_row,
+    customer_history,
+    customer_with_history_sql,
+    history_from_arrays,
+    history_window_params,
+    record_fields,
+)
 from decisioning.engine import CustomerInput, DecisionOptions, decide
-from decisioning.engine.data import Decision
+from decisioning.engine.data import Decision, HistoryEvent, Snapshot
 from decisioning.engine.prepared import PreparedFlow
+from decisioning.exposures import UPSERT_COUNTERS_FROM_JSON, counter_params, exposure_buffer
 from decisioning.flow_config import BUILTIN_OUTCOMES
 from decisioning.models import DecisionFlow, Interaction, OutcomeCounter, OutcomeType
 from decisioning.snapshots import snapshot_for
@@ -56,21 +70,19 @@ ORDER BY (f.key = %s) DESC, v.published_at DESC NULLS LAST LIMIT 1
 """
 
 
-def flow_for_decision(
-    *, tenant: Tenant, key: str | None = None, flow_id: str | None = None
-) -> FlowRef:
+def _flow_query(tenant: Tenant, key: str | None, flow_id: str | None) -> tuple[str, list[Any]]:
+    if flow_id:
+        return _FLOW_SQL.format(where="id = %s"), [tenant.pk, flow_id]
+    if key:
+        return _FLOW_SQL.format(where="key = %s"), [tenant.pk, key]
+    return _DEFAULT_FLOW_SQL, [tenant.pk, DEFAULT_FLOW_KEY, DEFAULT_FLOW_KEY]
+
+
+def _flow_from_row(row: Sequence[Any] | None, key: str | None, flow_id: str | None) -> FlowRef:
     """The flow to execute: by id, by key, else the tenant's ``default`` flow, else its most
     recently published active flow. 404 unknown; 409 unpublished, paused or archived."""
-    with connection.cursor() as cursor:
-        if flow_id:
-            cursor.execute(_FLOW_SQL.format(where="id = %s"), [tenant.pk, flow_id])
-        elif key:
-            cursor.execute(_FLOW_SQL.format(where="key = %s"), [tenant.pk, key])
-        else:
-            cursor.execute(_DEFAULT_FLOW_SQL, [tenant.pk, DEFAULT_FLOW_KEY, DEFAULT_FLOW_KEY])
-        row = cursor.fetchone()
     ref = flow_id or key or DEFAULT_FLOW_KEY
-    if row is None:
+    if row is None or row[0] is None:
         raise NotFound(
             f"Decision flow '{ref}' not found",
             details={"decisionFlowId" if flow_id else "decisionFlowKey": [ref]},
@@ -87,6 +99,76 @@ def flow_for_decision(
             details={"decisionFlowKey": [flow.key]},
         )
     return flow
+
+
+@dataclass(frozen=True)
+class HistoryHint:
+    """What history the last seen published version of a flow reads."""
+
+    version_id: str
+    days: int
+    outcomes: tuple[str, ...]
+
+
+# Per process: (tenant, flow id, flow key) -> the history its published version needed last
+# time. It only shapes the lookup statement; a request whose flow turns out to have another
+# version reads its history separately, so a new version applies at once everywhere.
+_history_hints: dict[tuple[str, str | None, str | None], HistoryHint] = {}
+
+
+@dataclass
+class DecisionInputs:
+    flow: FlowRef
+    snapshot: Snapshot
+    customer: dict[str, Any]
+    history: list[HistoryEvent]
+
+
+def decision_inputs(
+    *,
+    tenant: Tenant,
+    customer_ref: str,
+    key: str | None = None,
+    flow_id: str | None = None,
+    now: datetime,
+) -> DecisionInputs:
+    """The flow, its snapshot, the customer and the history its contact policies count,
+    read in one round trip (a full join of the flow and customer lookups, the customer's
+    history aggregated alongside). Errors: the flow's first (404/409), then the customer's
+    (404)."""
+    hint_key = (tenant.pk, flow_id, key)
+    hint = _history_hints.get(hint_key)
+    flow_sql, params = _flow_query(tenant, key, flow_id)
+    params += customer_find_params(tenant_id=tenant.pk, ref=customer_ref)
+    if hint is not None and hint.days > 0:
+        customer_sql = customer_with_history_sql()
+        params += history_window_params(
+            tenant_id=tenant.pk, days=hint.days, outcomes=hint.outcomes, now=now
+        )
+    else:
+        customer_sql = customer_find_sql()
+    rows = fetch_prepared(
+        f"SELECT * FROM ({flow_sql}) f FULL JOIN ({customer_sql}) c ON true LIMIT 1", params
+    )
+    row = rows[0] if rows else None
+    flow = _flow_from_row(row[:4] if row else None, key, flow_id)
+    width = len(record_fields())
+    customer = customer_from_row(customer_ref, row[4 : 4 + width] if row else None)
+    assert row is not None and flow.version_id is not None
+    snapshot = snapshot_for(flow_id=flow.id, version_id=flow.version_id)
+    prep = snapshot.prepared()
+    needed = HistoryHint(flow.version_id, prep.max_history_days, tuple(prep.history_outcomes))
+    if needed.days <= 0:
+        history: list[HistoryEvent] = []
+    elif hint == needed:
+        history = history_from_arrays(row[4 + width :])
+    else:
+        history = customer_history(
+            prep=prep, tenant_id=tenant.pk, customer_id=customer["id"], now=now
+        )
+    if hint != needed:
+        _history_hints[hint_key] = needed
+    return DecisionInputs(flow, snapshot, customer, history)
 
 
 def resolve_channels(prep: PreparedFlow, ref: str | None) -> tuple[str, ...] | None:
@@ -139,19 +221,16 @@ class Recommendation:
 
 
 _INSERT_RECOMMENDATIONS = """
-WITH ins AS (
-  INSERT INTO decisioning_interaction
-    (id, tenant_id, customer_id, recommendation_id, offer_id, category_id, channel_id,
-     creative_id, placement_id, flow_id, flow_version, outcome, rank, score, context,
-     created_at)
-  VALUES {values}
-  RETURNING offer_id, channel_id
-)
-INSERT INTO decisioning_outcomecounter (tenant_id, offer_id, channel_id, outcome, shard, n)
-SELECT %s, offer_id, channel_id, 'recommendation', %s, count(*)
-FROM ins GROUP BY offer_id, channel_id ORDER BY offer_id, channel_id
-ON CONFLICT (tenant_id, offer_id, channel_id, outcome, shard)
-DO UPDATE SET n = decisioning_outcomecounter.n + EXCLUDED.n
+INSERT INTO decisioning_interaction
+  (id, tenant_id, customer_id, recommendation_id, offer_id, category_id, channel_id,
+   creative_id, placement_id, flow_id, flow_version, outcome, rank, score, context,
+   created_at)
+SELECT d.id, %(tenant)s, %(customer)s, %(recommendation)s, d.offer_id, d.category_id,
+       d.channel_id, d.creative_id, d.placement_id, %(flow)s, %(version)s, 'recommendation',
+       d.rank, d.score, %(context)s::jsonb, %(now)s
+FROM json_to_recordset(%(decisions)s::json) AS d(
+  id text, offer_id text, category_id text, channel_id text, creative_id text,
+  placement_id text, rank int, score float8)
 """
 
 
@@ -166,42 +245,54 @@ def _record_recommendations(
     context: dict[str, Any],
     now: datetime,
 ) -> list[str]:
-    """One statement: the recommendation rows plus their counter increments (atomic)."""
+    """One statement: the recommendation rows (the decisions travel as one JSON parameter)
+    and, when due, the process's buffered exposure counts (``decisioning.exposures``)."""
     ids = [new_id("int") for _ in decisions]
-    values = []
-    params: list[Any] = []
-    context_json = json.dumps(context) if context else None
-    for interaction_id, d in zip(ids, decisions, strict=True):
-        values.append(
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'recommendation', %s, %s, %s, %s)"
-        )
-        params += [
-            interaction_id,
-            tenant_id,
-            customer_pk,
-            recommendation_id,
-            d.offer_id,
-            d.category_id,
-            d.channel_id,
-            d.creative_id,
-            d.placement_id,
-            flow.id,
-            flow_version,
-            d.rank,
-            d.score,
-            context_json,
-            now,
-        ]
-    params += [tenant_id, random.randrange(OutcomeCounter.SHARDS)]
-    sql = _INSERT_RECOMMENDATIONS.format(values=", ".join(values))
+    rows = [
+        {
+            "id": interaction_id,
+            "offer_id": d.offer_id,
+            "category_id": d.category_id,
+            "channel_id": d.channel_id,
+            "creative_id": d.creative_id,
+            "placement_id": d.placement_id,
+            "rank": d.rank,
+            "score": d.score,
+        }
+        for interaction_id, d in zip(ids, decisions, strict=True)
+    ]
+    params: dict[str, Any] = {
+        "tenant": tenant_id,
+        "customer": customer_pk,
+        "recommendation": recommendation_id,
+        "flow": flow.id,
+        "version": flow_version,
+        "context": json.dumps(context) if context else None,
+        "now": now,
+        "decisions": json.dumps(rows),
+    }
+    exposed = [(d.offer_id, d.channel_id) for d in decisions]
+    exposure_buffer.add(tenant_id, exposed)
+    due = exposure_buffer.take_due()
+    sql = _INSERT_RECOMMENDATIONS
+    if due:
+        # A data-modifying CTE always runs: interactions and counters in one statement.
+        sql = f"WITH ins AS ({sql}) {UPSERT_COUNTERS_FROM_JSON}"
+        params.update(counter_params(due))
     if not connection.in_atomic_block:
         # Recommendation rows are logging that can be lost, never corrupted: /recommend does
         # not wait for a WAL flush (a crash may lose the last few hundred ms of them). Sent as
-        # one simple query, both statements run in one implicit transaction: one round trip.
+        # one simple query, both statements run in one implicit transaction: one round trip
+        # (measured cheaper than a prepared statement in a pipelined transaction).
         # Outcomes from /respond keep the default synchronous commit.
         sql = "SET LOCAL synchronous_commit TO OFF; " + sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    except Exception:
+        exposure_buffer.restore(due or [])
+        exposure_buffer.discard(tenant_id, exposed)
+        raise
     return ids
 
 
@@ -221,16 +312,20 @@ def recommend(
     record: bool = True,
 ) -> Recommendation:
     now = now or timezone.now()
-    flow = flow_for_decision(tenant=tenant, key=flow_key, flow_id=flow_id)
-    customer = customer_find(tenant_id=tenant.pk, ref=customer_ref)
-    assert flow.version_id is not None
-    snapshot = snapshot_for(flow_id=flow.id, version_id=flow.version_id)
+    inputs = decision_inputs(
+        tenant=tenant, customer_ref=customer_ref, key=flow_key, flow_id=flow_id, now=now
+    )
+    flow, snapshot, customer, history = (
+        inputs.flow,
+        inputs.snapshot,
+        inputs.customer,
+        inputs.history,
+    )
     prep = snapshot.prepared()
     channel_ids = resolve_channels(prep, channel)
     placement_id = resolve_placement(prep, placement, channel_ids)
     if attributes:
         customer = {**customer, "attributes": {**(customer.get("attributes") or {}), **attributes}}
-    history = customer_history(prep=prep, tenant_id=tenant.pk, customer_id=customer["id"], now=now)
     context = dict(context or {})
     result = decide(
         prep,

@@ -181,6 +181,65 @@ class RecommendRequestSerializer(StrictSerializer):
     debug = serializers.BooleanField(required=False, default=False)
 
 
+def _plain_text(value: Any, max_length: int) -> bool:
+    """A string DRF's CharField would take unchanged: ASCII (so no surrogates), no NUL,
+    nothing to trim, not blank, not too long."""
+    return (
+        type(value) is str
+        and 0 < len(value) <= max_length
+        and value.isascii()
+        and "\x00" not in value
+        and value.strip() == value
+    )
+
+
+def recommend_body(data: dict[str, Any]) -> dict[str, Any]:
+    """The validated ``/recommend`` body. A well-formed body of plain JSON values is taken as
+    it is (the hot path skips building serializer fields per request); anything else goes
+    through :class:`RecommendRequestSerializer`, which gives the errors. A property test proves
+    both give the same result for every body the fast path accepts."""
+    fast = _plain_recommend_body(data)
+    if fast is not None:
+        return fast
+    body = RecommendRequestSerializer(data=data)
+    body.is_valid(raise_exception=True)
+    return dict(body.validated_data)
+
+
+_TEXT_LIMITS = {
+    "customerId": 255,
+    "decisionFlowKey": 100,
+    "decisionFlowId": 40,
+    "channel": 255,
+    "placement": 255,
+}
+
+
+def _plain_recommend_body(data: Any) -> dict[str, Any] | None:
+    if type(data) is not dict or "customerId" not in data:
+        return None
+    out: dict[str, Any] = {"debug": False}
+    for name, value in data.items():
+        limit = _TEXT_LIMITS.get(name)
+        if limit is not None:
+            if not _plain_text(value, limit):
+                return None
+        elif name == "limit":
+            if type(value) is not int or not 1 <= value <= 50:
+                return None
+        elif name in ("context", "attributes"):
+            if type(value) is not dict:
+                return None
+            value = dict(value)
+        elif name == "debug":
+            if type(value) is not bool:
+                return None
+        else:
+            return None
+        out[name] = value
+    return out
+
+
 class DecisionSerializer(serializers.Serializer):
     offerId = serializers.CharField()
     offerName = serializers.CharField()

@@ -25,7 +25,7 @@ mkdir -p .data/logs
 pids+=($!)
 .venv/bin/celery -A config beat --loglevel=INFO >.data/logs/beat.log 2>&1 &
 pids+=($!)
-.venv/bin/gunicorn config.wsgi --bind "$HOST:$PORT" --workers "${WEB_CONCURRENCY:-2}" \
+.venv/bin/gunicorn config.wsgi --config python:config.gunicorn --bind "$HOST:$PORT" \
   --access-logfile .data/logs/web-access.log --error-logfile .data/logs/web.log &
 pids+=($!)
 

@@ -2,10 +2,14 @@
 # Debian packages the integration and browser tests run for real: redis-server (a real Celery
 # broker, started by the tests on a free loopback port) and chromium (driven by Playwright).
 # Installs only what is missing; needs root or sudo on a fresh machine.
+# Arguments name other packages whose command has the package's name (bench/ asks for wrk).
 set -euo pipefail
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(redis-server chromium)
 missing=()
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+for package in "${wanted[@]}"; do
+  command -v "$package" >/dev/null 2>&1 || missing+=("$package")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing ${missing[*]} (Debian packages)"
   SUDO=""

@@ -29,11 +29,17 @@ def _celery_eager() -> Any:
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings: Any) -> None:
-    """Cheap password hashing, and no rate-limit counters carried between tests."""
+    """Cheap password hashing, no rate-limit counters or cached API keys carried between
+    tests, and exposure counts written with each recommendation (tests of the buffering
+    itself set an interval)."""
     from django.core.cache import cache
 
+    from core.api import key_cache
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.NUDGE_EXPOSURE_FLUSH_SECONDS = 0
     cache.clear()
+    key_cache.clear()
 
 
 @dataclass

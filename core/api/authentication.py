@@ -9,6 +9,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.request import Request
 
+from core.api.key_cache import cached_key, remember_key
 from core.models import ApiKey
 from core.services import api_key_touch, hash_api_key
 
@@ -47,9 +48,13 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw = raw_key_from(request)
         if raw is None:
             return None
-        key = ApiKey.objects.select_related("tenant").filter(key_hash=hash_api_key(raw)).first()
+        key_hash = hash_api_key(raw)
+        key = cached_key(key_hash)
         if key is None:
-            raise exceptions.AuthenticationFailed("Invalid API key.")
+            key = ApiKey.objects.select_related("tenant").filter(key_hash=key_hash).first()
+            if key is None:
+                raise exceptions.AuthenticationFailed("Invalid API key.")
+            remember_key(key)
         if key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API key has been revoked.")
         api_key_touch(key=key)

@@ -6,6 +6,7 @@ whether a record (``{"customer": {...}, "offer": {...}, ...}``) matches it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from core import rules as core_rules
@@ -19,3 +20,8 @@ def parse(raw: Any, namespaces: tuple[str, ...]) -> Any:
 
 def evaluate(rule: Any, record: dict[str, Any]) -> bool:
     return core_rules.evaluate(rule, record)
+
+
+def predicate(rule: Any) -> Callable[[dict[str, Any]], bool]:
+    """``evaluate`` as one compiled closure (for loops over many records)."""
+    return core_rules.predicate(rule)

@@ -125,11 +125,10 @@ def _predicate(node: Node | Leaf) -> Callable[[dict[str, Any]], bool]:
     """A closure answering ``node`` for one record: plain numbers through the leaf's proven
     shortcut, everything else through the shared rule module (the exact meaning)."""
     if isinstance(node, Leaf):
-        exact = node.compiled
-        evaluate = rule_semantics.evaluate
+        exact = rule_semantics.predicate(node.compiled)
         shortcut = node.numeric
         if shortcut is None:
-            return lambda record: evaluate(exact, record)
+            return exact
         full = (node.namespace, *node.path)
         fast = shortcut.python
 
@@ -137,12 +136,12 @@ def _predicate(node: Node | Leaf) -> Callable[[dict[str, Any]], bool]:
             x: Any = record
             for segment in full:
                 if type(x) is not dict:
-                    return evaluate(exact, record)
+                    return exact(record)
                 x = x.get(segment, _MISS)
             kind = type(x)
             if (kind is float and x == x) or (kind is int and -EXACT < x < EXACT):
                 return fast(x)
-            return evaluate(exact, record)
+            return exact(record)
 
         return leaf
     parts = tuple(_predicate(child) for child in node.children)

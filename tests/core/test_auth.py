@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.models import ApiKey, Membership
@@ -187,3 +189,51 @@ def test_api_key_role_is_the_key_role_not_more(personas: Any) -> None:
     assert_error(
         client.post("/api/v1/api-keys", {"name": "escalate", "role": "admin"}, format="json"), 403
     )
+
+
+def test_a_used_key_revoked_is_refused_at_once(personas: Any) -> None:
+    client = personas.client("editor_a")
+    assert client.get("/api/v1/tenant").status_code == 200  # the key is now cached
+    api_key_revoke(key=ApiKey.objects.get(tenant=personas.tenant_a, name="editor_a key"))
+    assert "revoked" in assert_error(client.get("/api/v1/tenant"), 401)["message"]
+
+
+def test_a_role_change_applies_at_once_in_this_process(personas: Any) -> None:
+    client = personas.client("editor_a")
+    assert client.get("/api/v1/tenant").json()["role"] == "editor"
+    key = ApiKey.objects.get(tenant=personas.tenant_a, name="editor_a key")
+    key.role = Role.VIEWER
+    key.save()
+    assert client.get("/api/v1/tenant").json()["role"] == "viewer"
+
+
+def test_a_cached_key_costs_no_query(personas: Any, django_assert_num_queries: Any) -> None:
+    client = personas.client("viewer_a")
+    client.get("/api/v1/tenant")
+    with django_assert_num_queries(0):
+        assert client.get("/api/v1/tenant").status_code == 200
+
+
+def test_changes_made_elsewhere_are_seen_within_the_cache_time(
+    personas: Any, settings: Any
+) -> None:
+    """Another worker process revoking a key sends no signal here: the entry expires."""
+    settings.NUDGE_API_KEY_CACHE_SECONDS = 0.2
+    client = personas.client("viewer_a")
+    assert client.get("/api/v1/tenant").status_code == 200
+    ApiKey.objects.filter(tenant=personas.tenant_a, name="viewer_a key").update(
+        revoked_at=timezone.now()
+    )  # like another process: no signal, no eviction here
+    assert client.get("/api/v1/tenant").status_code == 200  # still cached
+    time.sleep(0.25)
+    assert_error(client.get("/api/v1/tenant"), 401)
+
+
+def test_without_the_cache_every_request_reads_the_key(personas: Any, settings: Any) -> None:
+    settings.NUDGE_API_KEY_CACHE_SECONDS = 0
+    client = personas.client("viewer_a")
+    assert client.get("/api/v1/tenant").status_code == 200
+    ApiKey.objects.filter(tenant=personas.tenant_a, name="viewer_a key").update(
+        revoked_at=timezone.now()
+    )
+    assert_error(client.get("/api/v1/tenant"), 401)

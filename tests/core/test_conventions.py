@@ -135,3 +135,17 @@ def test_limit_above_200_is_clamped_and_pages_do_not_overlap(personas: Any, api:
 def test_responses_carry_a_request_id(api: Any) -> None:
     response = api("viewer_a").get("/api/v1/tenant", HTTP_X_REQUEST_ID="abc-123")
     assert response.headers["X-Request-Id"] == "abc-123"
+
+
+def test_responses_say_how_long_the_application_took(api: Any) -> None:
+    response = api("viewer_a").get("/api/v1/tenant")
+    name, _, duration = response.headers["Server-Timing"].partition(";dur=")
+    assert name == "app"
+    assert 0 < float(duration) < 10_000
+
+
+def test_json_is_negotiated_and_other_media_types_are_406(api: Any) -> None:
+    client = api("viewer_a")
+    for accept in ("application/json", "*/*", "text/html,application/json;q=0.9"):
+        assert client.get("/api/v1/tenant", HTTP_ACCEPT=accept).status_code == 200
+    assert_error(client.get("/api/v1/tenant", HTTP_ACCEPT="text/html"), 406)

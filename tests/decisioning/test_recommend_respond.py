@@ -149,6 +149,31 @@ def test_contact_policy_uses_recorded_history(personas: Any) -> None:
     assert _recommend(client, world).json()["count"] == 0
 
 
+def test_history_read_with_the_lookup_follows_a_new_version_at_once(personas: Any) -> None:
+    """From the second request on, the history comes back with the flow and customer lookup
+    (shaped by the version seen before); a version with other policies must apply at once."""
+    cap = {"type": "frequencyCap", "scope": "offer", "max": 1, "period": "day"}
+    world = make_world(personas.tenant_a, config={"contactPolicies": [cap]})
+    client = personas.client("editor_a")
+    first = _recommend(client, world).json()["decisions"][0]["offerId"]
+    second = _recommend(client, world).json()["decisions"][0]["offerId"]
+    assert first != second  # the cap counted the first recommendation
+    # Now the cap counts only accepts: nothing accepted yet, so the top offer is back.
+    accepted_only = {**cap, "outcomes": ["accept"]}
+    decision_flow_update(flow=world["flow"], data={"config": {"contactPolicies": [accepted_only]}})
+    decision_flow_publish(flow=world["flow"])
+    assert _recommend(client, world).json()["decisions"][0]["offerId"] == first
+    # No policies at all: no history is read, still the top offer.
+    decision_flow_update(flow=world["flow"], data={"config": {}})
+    decision_flow_publish(flow=world["flow"])
+    assert _recommend(client, world).json()["decisions"][0]["offerId"] == first
+    # And back to counting recommendations: four recorded for the top offer by now.
+    decision_flow_update(flow=world["flow"], data={"config": {"contactPolicies": [cap]}})
+    decision_flow_publish(flow=world["flow"])
+    third = _recommend(client, world).json()["decisions"]
+    assert first not in [d["offerId"] for d in third]
+
+
 def _respond(client: Any, world: dict, rec: dict, key: str | None = "k-1", **extra: Any) -> Any:
     body = {
         "customerId": world["customer"].external_id,
@@ -317,3 +342,12 @@ def test_interaction_history_api(personas: Any, world: dict) -> None:
     one = listed["data"][0]["id"]
     assert viewer.get(f"/api/v1/interactions/{one}").status_code == 200
     assert_error(personas.client("admin_b").get(f"/api/v1/interactions/{one}"), 404)
+
+
+def test_deleting_a_customer_deletes_their_interactions(personas: Any, world: dict) -> None:
+    """Interactions have no database foreign keys (cheaper inserts); Django's delete still
+    cascades."""
+    _recommend(personas.client("editor_a"), world)
+    assert Interaction.objects.filter(customer=world["customer"]).count() == 2
+    world["customer"].delete()
+    assert not Interaction.objects.filter(tenant=personas.tenant_a).exists()
