@@ -1,9 +1,11 @@
 """Gunicorn settings for Nudge (``gunicorn config.wsgi --config python:config.gunicorn``).
 
-Sync workers, one per core plus one (the extra overlaps a request's database wait). Requests
-are CPU-bound Python, and measured on two cores (bench/decisioning_recommend.py) the sync
-worker served /recommend with the least CPU per request and spread load evenly: each idle
-worker takes the next connection from the kernel. Threaded workers (gthread) keep
+Sync workers, one per core. Requests are CPU-bound Python, and measured on two cores that
+PostgreSQL shares (bench/decisioning_recommend.py) the sync worker served /recommend with
+the least CPU per request and spread load evenly (each idle worker takes the next connection
+from the kernel); two workers beat three (865-889 against 744-827 requests/s in alternating
+runs), a third only adding context switches. With the database on a machine of its own, a
+worker per core plus one overlaps each request's database wait: set ``WEB_CONCURRENCY``. Threaded workers (gthread) keep
 connections alive, but a kept-alive connection stays with the worker that accepted it, so
 with a few busy clients one worker queued most of the load while the others idled (and 2
 threads per worker cost ~30% more CPU in GIL hand-offs). As gunicorn's documentation
@@ -16,7 +18,7 @@ import multiprocessing
 import os
 
 worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("WEB_THREADS", 1))
 keepalive = 30  # used by threaded workers only
 # Seconds a request may take (file downloads stream from storage in one request).

@@ -18,7 +18,7 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def request_id_for(request: HttpRequest) -> str:
-    incoming = request.headers.get("X-Request-Id", "")
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "")  # not .headers: it copies them all
     return incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
 
