@@ -138,6 +138,15 @@ class ExposureBuffer:
         self._timer.start()
 
     def _flush_from_timer(self) -> None:
+        """Write only if the process went quiet: while requests keep coming they carry the
+        counts themselves, so under load the timer costs no connection."""
+        interval = max(flush_interval(), 0.1)
+        with self._lock:
+            self._timer = None
+            quiet_for = time.monotonic() - self._last_write
+            if self._pending and quiet_for < interval:
+                self._schedule(interval - quiet_for)
+                return
         try:
             self.flush()
         except Exception:  # the counts stay pending; the next request or timer retries
@@ -145,9 +154,8 @@ class ExposureBuffer:
         finally:
             connections.close_all()  # this thread's own connection
             with self._lock:
-                self._timer = None
                 if self._pending:
-                    self._schedule(max(flush_interval(), 0.1))
+                    self._schedule(interval)
 
     def flush_at_exit(self) -> None:
         try:
