@@ -202,8 +202,11 @@ class RecommendView(TenantAPIView, GenericAPIView):
         description=(
             "Runs the published version of the decision flow (decisionFlowKey, else the "
             "tenant's 'default' flow, else its most recently published active flow) and records "
-            "each decision as a 'recommendation' interaction. 404: unknown customer or flow. "
-            "409: the flow has no published version, or is paused/archived."
+            "each decision as a 'recommendation' interaction; the offers' exposure counts "
+            "(the learned propensities' denominators) follow within "
+            "NUDGE_EXPOSURE_FLUSH_SECONDS (1 s). A newly published version applies at once. "
+            "404: unknown customer or flow. 409: the flow has no published version, or is "
+            "paused/archived."
         ),
     )
     def post(self, request: Request) -> Response:
