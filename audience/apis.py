@@ -23,7 +23,6 @@ from audience.filters import CustomerFilter, SegmentFilter
 from audience.models import Customer, Segment
 from audience.segment_sql import parse_segment_rule
 from audience.serializers import (
-    BulkCustomersSerializer,
     BulkResultSerializer,
     CustomerSerializer,
     MembersRequestSerializer,
@@ -39,6 +38,29 @@ from core.roles import Role
 SUCCESS = inline_serializer(
     "AudienceDeleteResult", {"success": serializers.BooleanField(), "id": serializers.CharField()}
 )
+CUSTOMER_DELETED = inline_serializer(
+    "CustomerDeleteResult",
+    {"success": serializers.BooleanField(), "id": serializers.IntegerField()},
+)
+ANY_JSON: dict[str, Any] = {
+    "description": "Any JSON value; a row that is not an object is "
+    "reported as failed with its index."
+}
+BULK_BODY = {
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["customers"],
+            "properties": {"customers": {"type": "array", "maxItems": 10_000, "items": ANY_JSON}},
+        },
+        {
+            "type": "array",
+            "maxItems": 10_000,
+            "items": ANY_JSON,
+            "description": "The rows alone (same as {customers: [...]}).",
+        },
+    ]
+}
 INCLUDE_DELETED = OpenApiParameter(
     "includeDeleted", bool, description="Also list (or find) soft-deleted rows. Default false."
 )
@@ -85,7 +107,7 @@ class CsvTextParser(BaseParser):
         summary="Soft-delete a customer (admin)",
         parameters=[CUSTOMER_ID],
         description="Sets deletedAt; restore with POST /api/v1/restore.",
-        responses=SUCCESS,
+        responses=CUSTOMER_DELETED,
     ),
 )
 class CustomerViewSet(TenantModelViewSet):
@@ -121,8 +143,8 @@ class CustomerViewSet(TenantModelViewSet):
         description="Rows match live customers by externalId. Absent fields keep their value, "
         "null clears one, attributes are merged key by key. Each bad row is reported with its "
         "index and reasons; the good rows are written. A repeated externalId is an error on "
-        "its later rows.",
-        request=BulkCustomersSerializer,
+        "its later rows. The body is {customers: [...]} or the array of rows alone.",
+        request={"application/json": BULK_BODY},
         responses=BulkResultSerializer,
     )
     @action(detail=False, methods=["post"], url_path="bulk")

@@ -57,7 +57,11 @@ class FiltersField(serializers.JSONField):
 class CustomerSerializer(EntitySerializer):
     """A customer. ``id`` is Nudge's (an integer, keyset order); ``externalId`` is yours."""
 
-    attributes = JsonObjectField(required=False, help_text="Any JSON object (at most 16 KiB).")
+    attributes = JsonObjectField(
+        required=False,
+        allow_null=True,
+        help_text="Any JSON object (at most 16 KiB); null clears it (stored and returned as {}).",
+    )
 
     class Meta:
         model = Customer
@@ -78,12 +82,6 @@ class CustomerSerializer(EntitySerializer):
             "country": {"help_text": "ISO 3166-1 alpha-2 (uppercased)."},
             "timezone": {"help_text": "IANA time zone, e.g. Europe/Oslo."},
         }
-
-
-class BulkCustomersSerializer(serializers.Serializer):
-    customers = serializers.ListField(
-        child=serializers.DictField(), max_length=10_000, help_text="At most 10,000 rows."
-    )
 
 
 class BulkErrorSerializer(serializers.Serializer):
@@ -133,8 +131,10 @@ class SegmentSerializer(EntitySerializer):
 
 
 class RulePreviewRequestSerializer(serializers.Serializer):
+    """Both fields are optional: no body (or ``{}``) previews every live customer."""
+
     combinator = serializers.ChoiceField(choices=["AND", "OR"], required=False, default="AND")
-    filters = FiltersField()
+    filters = FiltersField(required=False, help_text="Absent: no condition (every customer).")
 
 
 class PreviewSerializer(serializers.Serializer):

@@ -41,6 +41,7 @@ def _actor(request: Request) -> str:
 
 class CampaignRunsView(TenantAPIView, GenericAPIView):
     serializer_class = RunSerializer
+    queryset = Run.objects.none()  # for the schema; the views filter by tenant and campaign
 
     def _campaign(self, campaign_id: str) -> Campaign:
         campaign = Campaign.objects.filter(tenant=self.tenant, pk=campaign_id).first()

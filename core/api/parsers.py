@@ -6,14 +6,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser
 from rest_framework.utils import json
+
+
+def request_charset(parser_context: dict[str, Any]) -> str:
+    """The charset of the request's Content-Type (else DEFAULT_CHARSET). Only text codecs:
+    a bytes-to-bytes codec such as ``bz2_codec`` would inflate a small body after the size
+    check, so it is refused."""
+    encoding = parser_context.get("encoding") or settings.DEFAULT_CHARSET
+    try:
+        "".encode(encoding)
+    except (LookupError, UnicodeError):
+        raise ParseError(
+            f'Unsupported charset "{encoding}" in request Content-Type header.'
+        ) from None
+    return str(encoding)
 
 
 class NudgeJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        encoding = get_encoding(parser_context or {})  # refuses bytes-to-bytes codecs
+        encoding = request_charset(parser_context or {})
         parse_constant = json.strict_constant if self.strict else None
         try:
             text = stream.read().decode(encoding) if stream is not None else ""

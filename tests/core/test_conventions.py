@@ -149,3 +149,21 @@ def test_json_is_negotiated_and_other_media_types_are_406(api: Any) -> None:
     for accept in ("application/json", "*/*", "text/html,application/json;q=0.9"):
         assert client.get("/api/v1/tenant", HTTP_ACCEPT=accept).status_code == 200
     assert_error(client.get("/api/v1/tenant", HTTP_ACCEPT="text/html"), 406)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        ("application/json; charset=utf-8", 200),
+        ("application/json; charset=latin-1", 200),
+        ("application/json; charset=bz2_codec", 400),  # would inflate after the size check
+        ("application/json; charset=no-such-charset", 200),  # Django ignores it: UTF-8
+    ],
+)
+def test_json_bodies_are_decoded_with_their_text_charset(
+    api: Any, content_type: str, status: int
+) -> None:
+    response = api("editor_a").post(
+        "/api/v1/categories", b'{"name": "Caf\\u00e9s"}', content_type=content_type
+    )
+    assert response.status_code == (201 if status == 200 else status), response.content
