@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from core.db.prepared import fetch_prepared
@@ -494,7 +494,9 @@ def respond(
             offer_id=offer_id,
         )
         new_pk = new_id("int")
-        with transaction.atomic(), connection.cursor() as cursor:
+        # One statement, so atomic by itself (no BEGIN/COMMIT round trips): the outcome row
+        # and its counter bump, committed with the default synchronous commit.
+        with connection.cursor() as cursor:
             cursor.execute(
                 _INSERT_OUTCOME,
                 [
