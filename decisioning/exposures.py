@@ -166,3 +166,29 @@ class ExposureBuffer:
 
 exposure_buffer = ExposureBuffer()
 atexit.register(exposure_buffer.flush_at_exit)
+
+
+RECOUNT_SQL = """
+INSERT INTO decisioning_outcomecounter (tenant_id, offer_id, channel_id, outcome, shard, n)
+SELECT tenant_id, offer_id, COALESCE(channel_id, ''), outcome, 0, count(*)
+FROM decisioning_interaction
+WHERE tenant_id = %s AND offer_id IS NOT NULL
+GROUP BY tenant_id, offer_id, COALESCE(channel_id, ''), outcome
+"""
+
+
+def outcome_counters_rebuild(*, tenant_id: str) -> int:
+    """Recount a tenant's learned-propensity counters from its interaction history (the
+    truth they summarise), e.g. after a process was killed with exposure counts still
+    buffered. Writers wait on the table lock while it runs, so recommendations and outcomes
+    recorded meanwhile are counted once; exposure counts still buffered in running web
+    processes (at most ``NUDGE_EXPOSURE_FLUSH_SECONDS`` of them) are added again when they
+    are written, so run it with the web processes stopped for an exact count. Returns the
+    number of counter rows written."""
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE decisioning_outcomecounter IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute("DELETE FROM decisioning_outcomecounter WHERE tenant_id = %s", [tenant_id])
+        cursor.execute(RECOUNT_SQL, [tenant_id])
+        return cursor.rowcount

@@ -112,3 +112,39 @@ def test_counts_of_a_tenant_deleted_meanwhile_are_dropped(settings: Any, db: Any
     assert buffer.flush() == 1  # written: no row, no error, nothing left to retry
     assert buffer.pending() == {}
     assert not OutcomeCounter.objects.filter(tenant_id="ten_gone").exists()
+
+
+def test_counters_are_rebuilt_from_the_interaction_history(personas: Any, settings: Any) -> None:
+    """Counts lost with a killed process come back from the interactions."""
+    from django.core.management import call_command
+
+    settings.NUDGE_EXPOSURE_FLUSH_SECONDS = 3600  # as if the process died before writing
+    exposure_buffer.flush()
+    world = make_world(personas.tenant_a)
+    client = personas.client("editor_a")
+    rec = _recommend(client, world)
+    _recommend(client, world)
+    client.post(
+        "/api/v1/respond",
+        {
+            "customerId": world["customer"].external_id,
+            "recommendationId": rec["recommendationId"],
+            "offerId": rec["decisions"][0]["offerId"],
+            "outcome": "accept",
+            "idempotencyKey": "k-rebuild",
+        },
+        format="json",
+    )
+    settings.NUDGE_EXPOSURE_FLUSH_SECONDS = 0
+    assert exposure_buffer.take_due()  # taken and never written: the lost counts
+    other = make_world(personas.tenant_b)
+    _recommend(personas.client("admin_b"), other)
+    other_before = _counted(personas.tenant_b)
+    assert _counted(personas.tenant_a) == {}
+
+    call_command("rebuild_outcome_counters", "--tenant", personas.tenant_a.slug)
+
+    assert _counted(personas.tenant_a) == _recorded(personas.tenant_a)
+    accepts = OutcomeCounter.objects.filter(tenant=personas.tenant_a, outcome="accept")
+    assert [(c.offer_id, c.n) for c in accepts] == [(rec["decisions"][0]["offerId"], 1)]
+    assert _counted(personas.tenant_b) == other_before  # other tenants untouched
