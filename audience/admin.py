@@ -56,17 +56,7 @@ class AudienceAdmin(EntityAdmin):
 class CustomerAdminForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = [
-            "tenant",
-            "external_id",
-            "email",
-            "phone",
-            "first_name",
-            "last_name",
-            "country",
-            "timezone",
-            "attributes",
-        ]
+        fields = ["tenant", *Customer.PROFILE_FIELDS]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.ids import PrefixedIdField
 from core.mixins import ConfigEntity, live_unique
+from core.rules import CUSTOMER_COLUMNS, JSON_COLUMN
 
 
 class CustomerIdField(models.BigAutoField):
@@ -34,6 +35,9 @@ class Customer(ConfigEntity):
     """
 
     entity_type = "customer"
+    # The profile an integrator sends and rules read: the rule module's customer columns plus
+    # the JSON attributes (one list for the API, admin, services, segment views and files).
+    PROFILE_FIELDS = (*CUSTOMER_COLUMNS, JSON_COLUMN)
 
     # Millions of rows: only the indexes the reads need (the inherited single-column indexes on
     # tenant, created_at and deleted_at would triple the cost of every import).

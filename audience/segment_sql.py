@@ -23,20 +23,7 @@ from core.errors import InvalidInput
 from core.rules import CUSTOMER_COLUMNS, JSON_COLUMN, Rule, compile_sql, parse_rule
 
 TABLE = Customer._meta.db_table
-VIEW_COLUMNS = (
-    "id",
-    "tenant_id",
-    "external_id",
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "country",
-    "timezone",
-    "attributes",
-    "created_at",
-    "updated_at",
-)
+VIEW_COLUMNS = ("id", "tenant_id", *Customer.PROFILE_FIELDS, "created_at", "updated_at")
 _VIEW_NAME = re.compile(r"seg_[0-9a-z]{1,59}")
 
 

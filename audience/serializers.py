@@ -65,17 +65,7 @@ class CustomerSerializer(EntitySerializer):
 
     class Meta:
         model = Customer
-        fields = [
-            *EntitySerializer.BOOKKEEPING,
-            "external_id",
-            "email",
-            "phone",
-            "first_name",
-            "last_name",
-            "country",
-            "timezone",
-            "attributes",
-        ]
+        fields = [*EntitySerializer.BOOKKEEPING, *Customer.PROFILE_FIELDS]
         extra_kwargs = {
             "external_id": {"help_text": "Your id; unique per tenant among live customers."},
             "phone": {"help_text": "E.164 (+4791234567); spaces, dashes and 00 are normalized."},

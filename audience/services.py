@@ -19,16 +19,7 @@ from core.services import entity_soft_delete, model_update
 BULK_MAX_ROWS = 10_000
 MEMBERS_MAX_IDS = 10_000
 MEMBERS_CSV_MAX_IDS = 200_000
-CUSTOMER_FIELDS = [
-    "external_id",
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "country",
-    "timezone",
-    "attributes",
-]
+CUSTOMER_FIELDS = list(Customer.PROFILE_FIELDS)
 SEGMENT_FIELDS = ["name", "description", "segment_type", "combinator", "filters"]
 PREVIEW_STATEMENT_TIMEOUT_MS = 30_000
 

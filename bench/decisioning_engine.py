@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from decisioning_data import NOW, chunk, records, snapshot
-from decisioning_report import write_rows
+from decisioning_report import report
 
 from decisioning.engine import CustomerInput, DecisionOptions, decide
 from decisioning.engine.batch import decide_batch
@@ -100,17 +100,14 @@ def main() -> None:
             f"{load_before:.1f} / {os.getloadavg()[0]:.1f}",
         ),
     ]
-    width = max(len(k) for k, _ in table)
-    print(f"{'decisioning engine':<{width}}  result")
-    for key, value in table:
-        print(f"{key:<{width}}  {value}")
-    if not args.no_write:
-        write_rows(
-            "engine",
-            table,
-            "`.venv/bin/python bench/decisioning_engine.py` "
-            f"(--customers {args.customers} --chunk {args.chunk}); {os.cpu_count()} cores",
-        )
+    report(
+        "engine",
+        "decisioning engine",
+        table,
+        "`.venv/bin/python bench/decisioning_engine.py` "
+        f"(--customers {args.customers} --chunk {args.chunk}); {os.cpu_count()} cores",
+        write=not args.no_write,
+    )
 
 
 if __name__ == "__main__":

@@ -408,19 +408,16 @@ def main() -> None:
             f"{load_before:.1f} / {os.getloadavg()[0]:.1f}",
         ),
     ]
-    width = max(len(k) for k, _ in table)
-    print(f"{'recommend API':<{width}}  result")
-    for k, v in table:
-        print(f"{k:<{width}}  {v}")
-    if not args.no_write:
-        from decisioning_report import write_rows
+    from decisioning_report import report
 
-        write_rows(
-            "recommend",
-            table,
-            "`DATABASE_URL=... .venv/bin/python bench/decisioning_recommend.py "
-            f"--seconds {args.seconds:g} --rounds {args.rounds} --workers {args.workers}`",
-        )
+    report(
+        "recommend",
+        "recommend API",
+        table,
+        "`DATABASE_URL=... .venv/bin/python bench/decisioning_recommend.py "
+        f"--seconds {args.seconds:g} --rounds {args.rounds} --workers {args.workers}`",
+        write=not args.no_write,
+    )
 
 
 def _cpu_by_group(server_pid: int) -> dict[str, float]:

@@ -32,6 +32,18 @@ def _block(name: str, rows: Sequence[tuple[str, str]], command: str) -> str:
     return "\n".join(lines)
 
 
+def report(
+    name: str, title: str, rows: Sequence[tuple[str, str]], command: str, *, write: bool
+) -> None:
+    """Print the rows as a two-column table and, with ``write``, put them in BENCHMARKS.md."""
+    width = max(len(k) for k, _ in rows)
+    print(f"{title:<{width}}  result")
+    for key, value in rows:
+        print(f"{key:<{width}}  {value}")
+    if write:
+        write_rows(name, rows, command)
+
+
 def write_rows(name: str, rows: Sequence[tuple[str, str]], command: str) -> None:
     text = PATH.read_text() if PATH.exists() else "# Benchmarks\n"
     if START not in text:

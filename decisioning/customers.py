@@ -38,32 +38,24 @@ def record_fields() -> list[str]:
     ]
 
 
-_FIND_SQL: dict[str, str] = {}
-
-
-def _find_sql() -> str:
-    """One indexed lookup by external id, falling back to the numeric Nudge id."""
-    if "sql" not in _FIND_SQL:
-        model = customer_model()
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(model._meta.get_field(f).column) for f in record_fields())
-        _FIND_SQL["sql"] = (
-            f"SELECT {columns} FROM {quote(model._meta.db_table)} "
-            "WHERE tenant_id = %s AND deleted_at IS NULL AND (external_id = %s OR id = %s) "
-            "ORDER BY (external_id = %s) DESC LIMIT 1"
-        )
-    return _FIND_SQL["sql"]
+@cache
+def customer_find_sql() -> str:
+    """One indexed lookup by external id, falling back to the numeric Nudge id (what
+    ``customer_find`` runs; callers may fold it into another statement)."""
+    model = customer_model()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(f).column) for f in record_fields())
+    return (
+        f"SELECT {columns} FROM {quote(model._meta.db_table)} "
+        "WHERE tenant_id = %s AND deleted_at IS NULL AND (external_id = %s OR id = %s) "
+        "ORDER BY (external_id = %s) DESC LIMIT 1"
+    )
 
 
 def customer_find_params(*, tenant_id: str, ref: str) -> list[Any]:
     """Parameters of ``customer_find_sql()`` for ``ref`` (an external id or a Nudge id)."""
     pk = int(ref) if ref.isdigit() and len(ref) < 19 else None
     return [tenant_id, ref, pk, ref]
-
-
-def customer_find_sql() -> str:
-    """The lookup ``customer_find`` runs (for callers that fold it into another statement)."""
-    return _find_sql()
 
 
 def customer_from_row(ref: str, row: Sequence[Any] | None) -> dict[str, Any]:
@@ -79,7 +71,7 @@ def customer_from_row(ref: str, row: Sequence[Any] | None) -> dict[str, Any]:
 def customer_find(*, tenant_id: str, ref: str) -> dict[str, Any]:
     """The customer whose external id (or, failing that, numeric Nudge id) is ``ref``; 404."""
     with connection.cursor() as cursor:
-        cursor.execute(_find_sql(), customer_find_params(tenant_id=tenant_id, ref=ref))
+        cursor.execute(customer_find_sql(), customer_find_params(tenant_id=tenant_id, ref=ref))
         row = cursor.fetchone()
     return customer_from_row(ref, row)
 
@@ -102,12 +94,14 @@ HISTORY_ARRAYS_SQL = (
 )
 
 
+@cache
 def customer_with_history_sql() -> str:
     """``customer_find_sql()`` plus five columns: the customer's history as arrays (offer,
     category, channel, outcome, time in µs); parameters: the lookup's, then those of
     ``history_window_params``."""
     return (
-        f"SELECT c.*, h.* FROM ({_find_sql()}) c LEFT JOIN LATERAL ({HISTORY_ARRAYS_SQL}) h ON true"
+        f"SELECT c.*, h.* FROM ({customer_find_sql()}) c "
+        f"LEFT JOIN LATERAL ({HISTORY_ARRAYS_SQL}) h ON true"
     )
 
 

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +185,6 @@ def outcome_counters_rebuild(*, tenant_id: str) -> int:
     processes (at most ``NUDGE_EXPOSURE_FLUSH_SECONDS`` of them) are added again when they
     are written, so run it with the web processes stopped for an exact count. Returns the
     number of counter rows written."""
-    from django.db import transaction
-
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE decisioning_outcomecounter IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute("DELETE FROM decisioning_outcomecounter WHERE tenant_id = %s", [tenant_id])

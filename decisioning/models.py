@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -93,6 +95,23 @@ class OutcomeType(ConfigEntity):
         return self.key
 
 
+def _id_column(
+    to: Any, *, on_delete: Any = models.DO_NOTHING, null: bool = False, **extra: Any
+) -> Any:
+    """A foreign key kept as an id: no database constraint, no index of its own (the table's
+    composite indexes serve the reads), no reverse accessor. ``on_delete`` runs in the ORM."""
+    return models.ForeignKey(
+        to,
+        on_delete=on_delete,
+        null=null,
+        blank=null,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        **extra,
+    )
+
+
 class Interaction(models.Model):
     """One event of a customer's history: a recommendation made, or an outcome reported.
 
@@ -106,73 +125,22 @@ class Interaction(models.Model):
     # No database constraints on the hot insert path: a foreign-key check locks the parent
     # row (FOR KEY SHARE), so every /recommend would queue on the one tenant row. Deleting a
     # tenant or customer through Django still cascades here (on_delete runs in the ORM).
-    tenant = models.ForeignKey(
-        "core.Tenant",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    customer = models.ForeignKey(
-        "audience.Customer",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    tenant = _id_column("core.Tenant", on_delete=models.CASCADE)
+    customer = _id_column("audience.Customer", on_delete=models.CASCADE)
     recommendation_id = models.CharField(max_length=40, null=True, blank=True)
-    offer = models.ForeignKey(
-        "catalog.Offer",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-        db_index=False,
-    )
+    offer = _id_column("catalog.Offer", null=True)
     category_id = models.CharField(max_length=40, null=True, blank=True)
-    channel = models.ForeignKey(
-        "catalog.Channel",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-        db_index=False,
-    )
-    creative = models.ForeignKey(
-        "creatives.Creative",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-        db_index=False,
-    )
+    channel = _id_column("catalog.Channel", null=True)
+    creative = _id_column("creatives.Creative", null=True)
     placement_id = models.CharField(max_length=40, null=True, blank=True)
-    flow = models.ForeignKey(
-        DecisionFlow,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-        db_index=False,
-    )
+    flow = _id_column(DecisionFlow, null=True)
     flow_version = models.PositiveIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=64)
     rank = models.PositiveSmallIntegerField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True)
     conversion_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    related = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-        db_index=False,
-        help_text="For an outcome: the recommendation it responds to.",
+    related = _id_column(
+        "self", null=True, help_text="For an outcome: the recommendation it responds to."
     )
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     context = models.JSONField(null=True, blank=True)

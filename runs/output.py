@@ -41,16 +41,6 @@ COPY_COLUMNS = (
     "score",
     "personalization",
 )
-PROFILE_FIELDS = (
-    "external_id",
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "country",
-    "timezone",
-    "attributes",
-)
 
 
 @dataclass
@@ -425,12 +415,13 @@ def customer_profiles(ids: list[int]) -> dict[int, dict[str, Any]]:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, {', '.join(PROFILE_FIELDS)} FROM {Customer._meta.db_table} "
+            f"SELECT id, {', '.join(Customer.PROFILE_FIELDS)} FROM {Customer._meta.db_table} "
             "WHERE id = ANY(%s)",
             [ids],
         )
         return {
-            row[0]: dict(zip(PROFILE_FIELDS, row[1:], strict=True)) for row in cursor.fetchall()
+            row[0]: dict(zip(Customer.PROFILE_FIELDS, row[1:], strict=True))
+            for row in cursor.fetchall()
         }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from decisioning.engine.data import ChannelData, CreativeData, OfferData, Snapshot
@@ -98,9 +99,10 @@ class PreparedFlow:
         days |= {g.window_days for g in self.exclusions if g.window_days is not None}
         return sorted(days)
 
-    @property
+    @cached_property
     def history_outcomes(self) -> list[str]:
-        """The outcomes any contact policy counts (history of other outcomes is never read)."""
+        """The outcomes any contact policy counts (history of other outcomes is never read).
+        Computed once per prepared flow: /recommend asks on every request."""
         out: set[str] = set()
         for cap in self.caps:
             out |= cap.outcomes
