@@ -3,6 +3,7 @@ acknowledged late and requeued if their worker dies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
@@ -21,38 +22,33 @@ def run_start_task(run_id: str) -> None:
     name="runs.chunk", bind=True, max_retries=services.MAX_CHUNK_ATTEMPTS - 1, **IDEMPOTENT
 )
 def run_chunk_task(self: Any, run_id: str, chunk_index: int) -> str:
-    try:
-        return services.run_chunk_process(run_id=run_id, chunk_index=chunk_index)
-    except Exception as exc:
-        final = self.request.retries >= self.max_retries
-        services.run_chunk_failed(
-            run_id=run_id,
-            chunk_index=chunk_index,
-            error=f"{type(exc).__name__}: {exc}",
-            final=final,
-        )
-        if final:
-            raise
-        raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30)) from exc
+    return _chunk_step(
+        self, services.run_chunk_process, services.run_chunk_failed, run_id, chunk_index
+    )
 
 
 @shared_task(
     name="runs.output", bind=True, max_retries=services.MAX_CHUNK_ATTEMPTS - 1, **IDEMPOTENT
 )
 def run_output_task(self: Any, run_id: str, chunk_index: int) -> str:
+    return _chunk_step(
+        self, services.run_output_process, services.run_output_failed, run_id, chunk_index
+    )
+
+
+def _chunk_step(
+    task: Any, process: Callable[..., str], failed: Callable[..., Any], run_id: str, index: int
+) -> str:
+    """Run one chunk step; a failure is recorded, then retried with backoff until the last
+    attempt, which the ``failed`` service turns into the run's error / dead letter."""
     try:
-        return services.run_output_process(run_id=run_id, chunk_index=chunk_index)
+        return process(run_id=run_id, chunk_index=index)
     except Exception as exc:
-        final = self.request.retries >= self.max_retries
-        services.run_output_failed(
-            run_id=run_id,
-            chunk_index=chunk_index,
-            error=f"{type(exc).__name__}: {exc}",
-            final=final,
-        )
+        final = task.request.retries >= task.max_retries
+        failed(run_id=run_id, chunk_index=index, error=f"{type(exc).__name__}: {exc}", final=final)
         if final:
             raise
-        raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30)) from exc
+        raise task.retry(exc=exc, countdown=min(2**task.request.retries, 30)) from exc
 
 
 @shared_task(name="runs.finalize", **IDEMPOTENT)

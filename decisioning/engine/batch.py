@@ -90,16 +90,10 @@ class BatchResult:
             channel = prep.channels[int(self.channel[r, t])]
             creative = prep.creative_list[int(self.creative[r, t])]
             out.append(
-                Decision(
-                    offer_id=offer.id,
-                    offer_name=offer.name,
-                    category_id=offer.category_id,
-                    category_name=offer.category_name,
-                    channel_id=channel.id,
-                    channel_name=channel.name,
-                    creative_id=creative.id,
-                    creative_name=creative.name,
-                    placement_id=creative.placement_id,
+                Decision.of(
+                    offer,
+                    channel,
+                    creative,
                     score=float(self.score[r, t]),
                     rank=t + 1,
                     content=self.contents[r][t] if self.contents is not None else None,

@@ -137,6 +137,36 @@ class Decision:
     content: Any = None
     terms: dict[str, float] | None = None
 
+    @classmethod
+    def of(
+        cls,
+        offer: OfferData,
+        channel: ChannelData,
+        creative: CreativeData,
+        *,
+        score: float,
+        rank: int,
+        content: Any = None,
+        terms: dict[str, float] | None = None,
+    ) -> Decision:
+        """The decision to show ``offer`` on ``channel`` with ``creative`` (batch and real
+        time name them the same way)."""
+        return cls(
+            offer_id=offer.id,
+            offer_name=offer.name,
+            category_id=offer.category_id,
+            category_name=offer.category_name,
+            channel_id=channel.id,
+            channel_name=channel.name,
+            creative_id=creative.id,
+            creative_name=creative.name,
+            placement_id=creative.placement_id,
+            score=score,
+            rank=rank,
+            content=content,
+            terms=terms,
+        )
+
 
 @dataclass
 class DecisionResult:

@@ -252,18 +252,6 @@ def _decision(
     channel = prep.channels[k]
     creative = pick_creative(prep, key64(customer.id), i, creatives[(i, k)])
     content = render_content(prep, creative, customer.record, i, k) if options.render else None
-    return Decision(
-        offer_id=offer.id,
-        offer_name=offer.name,
-        category_id=offer.category_id,
-        category_name=offer.category_name,
-        channel_id=channel.id,
-        channel_name=channel.name,
-        creative_id=creative.id,
-        creative_name=creative.name,
-        placement_id=creative.placement_id,
-        score=score,
-        rank=rank,
-        content=content,
-        terms=terms,
+    return Decision.of(
+        offer, channel, creative, score=score, rank=rank, content=content, terms=terms
     )
